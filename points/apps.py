@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PointsConfig(AppConfig):
+    """Earning rules, the points ledger, sorting checks, appraisals and commendations."""
+
+    name = "points"
+    verbose_name = _("Points")

@@ -1,0 +1,22 @@
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _sync_role_groups(sender, **kwargs) -> None:
+    # Run once, after the last app: by then every app's permissions exist.
+    if sender is not list(apps.get_app_configs())[-1]:
+        return
+    from registry.services import roles_sync_groups
+
+    roles_sync_groups()
+
+
+class RegistryConfig(AppConfig):
+    """Areas, households, members, roles, scoping and household codes."""
+
+    name = "registry"
+    verbose_name = _("Household register")
+
+    def ready(self) -> None:
+        post_migrate.connect(_sync_role_groups, dispatch_uid="meijia_role_groups")

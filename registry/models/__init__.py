@@ -1,0 +1,15 @@
+from .accounts import RoleAssignment, User
+from .areas import Area
+from .households import Household, HouseholdEvent, Member
+from .imports import ExportRecord, HouseholdImport
+
+__all__ = [
+    "Area",
+    "ExportRecord",
+    "Household",
+    "HouseholdEvent",
+    "HouseholdImport",
+    "Member",
+    "RoleAssignment",
+    "User",
+]

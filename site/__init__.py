@@ -1,0 +1,5 @@
+"""The Meijia project package (folder ``site/``, import name ``meijia``)."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

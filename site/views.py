@@ -1,0 +1,47 @@
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from registry.models import RoleAssignment
+from registry.scoping import has_role
+from registry.selectors import household_get, household_list_for_villager
+
+TEXT_COOKIE_AGE = 60 * 60 * 24 * 365 * 2
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    households = []
+    is_staff_member = False
+    if request.user.is_authenticated:
+        households = list(household_list_for_villager(user=request.user))
+        is_staff_member = request.user.is_superuser or has_role(
+            request.user, RoleAssignment.STAFF_ROLES | {RoleAssignment.Role.SHOPKEEPER}
+        )
+        if len(households) == 1 and not is_staff_member:
+            return redirect("household", pk=households[0].pk)
+    return render(
+        request,
+        "meijia/home.html",
+        {"households": households, "is_staff_member": is_staff_member},
+    )
+
+
+def household(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"/accounts/login/?next={request.path}")
+    return render(request, "meijia/household.html", {"household": household_get(user=request.user, pk=pk)})
+
+
+@require_POST
+def text_size(request: HttpRequest) -> HttpResponse:
+    """Switch large text on or off; a cookie keeps the choice on this phone for two years."""
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    size = "large" if request.POST.get("size") == "large" else "normal"
+    response.set_cookie(
+        "mj_text", size, max_age=TEXT_COOKIE_AGE, samesite="Lax", secure=request.is_secure()
+    )
+    return response

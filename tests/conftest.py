@@ -1,0 +1,73 @@
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from meijia import sms
+
+STRICT = os.environ.get("MEIJIA_STRICT_SKIPS") == "1"
+
+
+def _is_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    if _is_postgres():
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI (MEIJIA_STRICT_SKIPS=1) a skipped PostgreSQL or browser test fails the run."""
+    if not STRICT:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    skipped = [
+        report
+        for report in reporter.stats.get("skipped", [])
+        if {"postgres", "browser"} & set(getattr(report, "keywords", {}))
+    ]
+    if skipped:
+        reporter.write_line(
+            f"FAILED: {len(skipped)} PostgreSQL or browser tests were skipped in strict mode",
+            red=True,
+        )
+        session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.SMS_BACKEND = "locmem"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    sms.outbox.clear()
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def tree(db):
+    from tests.factories import make_tree
+
+    return make_tree()
+
+
+__all__ = ["connection"]
