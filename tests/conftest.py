@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import connection
 
 from meijia import sms
+from meijia.celery import app as celery_app
 
 STRICT = os.environ.get("MEIJIA_STRICT_SKIPS") == "1"
 
@@ -45,7 +46,9 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.SMS_BACKEND = "locmem"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Tests run tasks in-process even where CELERY_BROKER_URL points at a real broker.
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
