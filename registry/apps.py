@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 def _sync_role_groups(sender, **kwargs) -> None:
     # Run once, after the last app: by then every app's permissions exist.
-    if sender is not list(apps.get_app_configs())[-1]:
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if sender is not with_models[-1]:
         return
     from registry.services import roles_sync_groups
 

@@ -38,9 +38,7 @@ def has_role(user, roles: Iterable[str]) -> bool:
     return any(assignment.role in wanted for assignment in role_assignments(user))
 
 
-def visible_to(
-    user, queryset: QuerySet[M], *, roles: Iterable[str] | None = None
-) -> QuerySet[M]:
+def visible_to(user, queryset: QuerySet[M], *, roles: Iterable[str] | None = None) -> QuerySet[M]:
     """Filter ``queryset`` to the rows ``user`` may see through ``roles`` (default: any role).
 
     Superusers see everything; anonymous and inactive users see nothing; a model that declares

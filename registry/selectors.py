@@ -20,13 +20,17 @@ def household_list_for_villager(*, user: User) -> QuerySet[Household]:
 
 def household_get(*, user: User, pk: int) -> Household:
     """One household the user may see, or 404: out-of-scope rows do not exist for them."""
-    queryset = visible_to(user, Household.objects.all()).select_related(
-        "village", "group", "merged_into"
-    ).prefetch_related(
-        Prefetch("members", queryset=Member.objects.order_by("id")),
-        Prefetch(
-            "events",
-            queryset=HouseholdEvent.objects.select_related("from_village", "to_village", "actor"),
-        ),
+    queryset = (
+        visible_to(user, Household.objects.all())
+        .select_related("village", "group", "merged_into")
+        .prefetch_related(
+            Prefetch("members", queryset=Member.objects.order_by("id")),
+            Prefetch(
+                "events",
+                queryset=HouseholdEvent.objects.select_related(
+                    "from_village", "to_village", "actor"
+                ),
+            ),
+        )
     )
     return get_object_or_404(queryset, pk=pk)

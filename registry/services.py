@@ -41,9 +41,7 @@ def household_register(
     return household
 
 
-def household_update(
-    *, actor: User | None, household: Household, note: str = ""
-) -> Household:
+def household_update(*, actor: User | None, household: Household, note: str = "") -> Household:
     """Save edits made by a form; a status change is recorded with its date."""
     _check_group(household.village, household.group)
     with transaction.atomic():
@@ -126,11 +124,12 @@ def household_merge(
     with transaction.atomic():
         locked = {
             h.pk: h
-            for h in Household.objects.select_for_update().filter(pk__in=[source.pk, target.pk])
+            for h in Household.objects.select_for_update()
+            .filter(pk__in=[source.pk, target.pk])
             .order_by("pk")
         }
         source, target = locked[source.pk], locked[target.pk]
-        if Household.Status.ACTIVE != source.status or target.status != Household.Status.ACTIVE:
+        if source.status != Household.Status.ACTIVE or target.status != Household.Status.ACTIVE:
             raise RegisterError("not_active", _("Both households must be active to merge."))
         Member.objects.filter(household=source, relation=Member.Relation.HEAD).update(
             relation=Member.Relation.OTHER
@@ -289,7 +288,7 @@ def role_assign(*, user: User, role: str, area: Area) -> RoleAssignment:
         raise RegisterError("villager_role", _("Villagers are linked through their phone number."))
     with transaction.atomic():
         assignment, _created = RoleAssignment.objects.get_or_create(user=user, role=role, area=area)
-        group, _ = Group.objects.get_or_create(name=f"meijia:{role}")
+        group, _created_group = Group.objects.get_or_create(name=f"meijia:{role}")
         user.groups.add(group)
     forget_roles(user)
     return assignment

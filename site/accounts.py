@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-
 from meijia.tasks import send_sms
+
 from registry.identity import InvalidNumber, normalize_phone
 from registry.models import User
 from registry.services import villager_account_for_phone, villager_link
@@ -44,7 +44,9 @@ class ChinaPhoneField(forms.CharField):
         try:
             return normalize_phone(value)
         except InvalidNumber as error:
-            raise forms.ValidationError(self.error_messages["bad_phone"], code="bad_phone") from error
+            raise forms.ValidationError(
+                self.error_messages["bad_phone"], code="bad_phone"
+            ) from error
 
 
 class AccountAdapter(DefaultAccountAdapter):

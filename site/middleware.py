@@ -21,9 +21,7 @@ class RequireStaffTwoFactorMiddleware:
             and user.is_authenticated
             and not request.path.startswith(self.allowed_prefixes)
             and has_role(user, settings.MEIJIA_TWO_FACTOR_REQUIRED_ROLES)
-            and not Authenticator.objects.filter(
-                user=user, type=Authenticator.Type.TOTP
-            ).exists()
+            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
         ):
             return redirect(reverse("mfa_activate_totp") + f"?next={request.path}")
         return self.get_response(request)

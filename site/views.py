@@ -30,7 +30,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def household(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(f"/accounts/login/?next={request.path}")
-    return render(request, "meijia/household.html", {"household": household_get(user=request.user, pk=pk)})
+    return render(
+        request, "meijia/household.html", {"household": household_get(user=request.user, pk=pk)}
+    )
 
 
 @require_POST

@@ -3,7 +3,6 @@ import os
 import pytest
 from django.conf import settings
 from django.db import connection
-
 from meijia import sms
 from meijia.celery import app as celery_app
 

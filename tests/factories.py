@@ -17,11 +17,15 @@ def _next_code(prefix: str = "3799") -> str:
 
 
 def make_district(name: str = "测试区") -> Area:
-    return Area.add_root(name=name, code=_next_code(), level=Area.Level.DISTRICT, kind=Area.Kind.DISTRICT)
+    return Area.add_root(
+        name=name, code=_next_code(), level=Area.Level.DISTRICT, kind=Area.Kind.DISTRICT
+    )
 
 
 def make_town(district: Area, name: str = "测试镇") -> Area:
-    return district.add_child(name=name, code=_next_code(), level=Area.Level.TOWN, kind=Area.Kind.TOWN)
+    return district.add_child(
+        name=name, code=_next_code(), level=Area.Level.TOWN, kind=Area.Kind.TOWN
+    )
 
 
 def make_village(town: Area, name: str = "测试村", groups: int = 2) -> Area:
@@ -38,7 +42,8 @@ def make_tree(villages: int = 2) -> dict:
     district = make_district()
     town = make_town(Area.objects.get(pk=district.pk))
     made = [
-        make_village(Area.objects.get(pk=town.pk), name=f"测试{index}村") for index in range(villages)
+        make_village(Area.objects.get(pk=town.pk), name=f"测试{index}村")
+        for index in range(villages)
     ]
     return {
         "district": Area.objects.get(pk=district.pk),
@@ -88,8 +93,12 @@ class MemberFactory(DjangoModelFactory):
     relation = Member.Relation.HEAD
 
 
-def make_household(village: Area, *, head_name: str = "王建国", phone: str = "", **kwargs) -> Household:
-    group = kwargs.pop("group", None) or village.get_children().filter(level=Area.Level.GROUP).first()
+def make_household(
+    village: Area, *, head_name: str = "王建国", phone: str = "", **kwargs
+) -> Household:
+    group = (
+        kwargs.pop("group", None) or village.get_children().filter(level=Area.Level.GROUP).first()
+    )
     household = HouseholdFactory(village=village, group=group, **kwargs)
     MemberFactory(household=household, name=head_name, relation=Member.Relation.HEAD, phone=phone)
     return household

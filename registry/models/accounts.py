@@ -47,7 +47,10 @@ class RoleAssignment(models.Model):
     REGISTER_MANAGERS = frozenset({Role.DISTRICT_ADMIN, Role.TOWN_ADMIN, Role.COMMITTEE})
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="roles",
+        verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     area = models.ForeignKey(
@@ -75,7 +78,10 @@ class RoleAssignment(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(role="villager", household__isnull=False, area__isnull=True)
-                    | (~models.Q(role="villager") & models.Q(area__isnull=False, household__isnull=True))
+                    | (
+                        ~models.Q(role="villager")
+                        & models.Q(area__isnull=False, household__isnull=True)
+                    )
                 ),
                 name="role_bound_to_area_or_household",
             ),

@@ -1,10 +1,19 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
-from registry.identity import mask_id_number, mask_name, mask_phone
+from registry.identity import (
+    InvalidNumber,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    normalize_id_number,
+    normalize_phone,
+    normalize_text,
+)
 
 
 class Household(ClusterableModel):
@@ -56,7 +65,9 @@ class Household(ClusterableModel):
         verbose_name_plural = _("households")
         ordering = ["village_id", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["village", "number"], name="household_number_per_village"),
+            models.UniqueConstraint(
+                fields=["village", "number"], name="household_number_per_village"
+            ),
             models.CheckConstraint(
                 condition=models.Q(status="merged", merged_into__isnull=False)
                 | (~models.Q(status="merged") & models.Q(merged_into__isnull=True)),
@@ -129,6 +140,23 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Normalise what people type (full-width digits, spaces, +86) and refuse bad numbers."""
+        errors = {}
+        self.name = normalize_text(self.name)
+        if self.phone:
+            try:
+                self.phone = normalize_phone(self.phone)
+            except InvalidNumber:
+                errors["phone"] = _("Enter an 11-digit mobile number.")
+        if self.id_number:
+            try:
+                self.id_number = normalize_id_number(self.id_number)
+            except InvalidNumber:
+                errors["id_number"] = _("This is not a valid 18-character ID card number.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def masked_phone(self) -> str:
