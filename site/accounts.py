@@ -1,5 +1,7 @@
 """How django-allauth meets the register: phone numbers, SMS codes, villager accounts, WeChat."""
 
+import secrets
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -99,7 +101,17 @@ class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """A WeChat sign-in creates an account at once; it sees no household until its phone number
+    is verified against the register."""
+
     def is_open_for_signup(self, request, sociallogin) -> bool:
-        # A WeChat sign-in may create an account; it sees no household until its phone number
-        # is verified against the register.
         return True
+
+    def is_auto_signup_allowed(self, request, sociallogin) -> bool:
+        return True
+
+    def populate_user(self, request, sociallogin, data):
+        user = super().populate_user(request, sociallogin, data)
+        user.username = f"wx-{secrets.token_hex(6)}"
+        user.name = (sociallogin.account.extra_data or {}).get("nickname", "")[:40]
+        return user

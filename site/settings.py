@@ -160,8 +160,10 @@ LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "meijia.accounts.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "meijia.accounts.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"phone", "username"}
-ACCOUNT_SIGNUP_FIELDS = ["phone*", "username*", "password1*"]
+ACCOUNT_SIGNUP_FIELDS = ["phone", "username*", "password1*"]
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# Six digits, as every Chinese SMS code is: easy to read aloud and to type on a number pad.
+ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "dashed": False, "length": 6}
 ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 5 * 60
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
@@ -174,8 +176,8 @@ ACCOUNT_ALLOW_SIGNUPS = False
 ACCOUNT_FORMS = {"request_login_code": "meijia.accounts.RequestLoginCodeForm"}
 ACCOUNT_RATE_LIMITS = {
     # per phone number and per client address; codes are expensive and guessable
-    "request_login_code": "3/m/key,10/h/key,30/h/ip",
-    "login_failed": "5/5m/ip,5/5m/key",
+    "request_login_code": "3/m/key,10/h/key,20/m/ip",
+    "login_failed": "10/m/ip,5/300s/key",
     "login": "30/m/ip",
     "change_phone": "1/m/user",
 }
@@ -192,7 +194,12 @@ SOCIALACCOUNT_PROVIDERS = {}
 if WEIXIN_APP_ID and WEIXIN_APP_SECRET:
     SOCIALACCOUNT_PROVIDERS["weixin"] = {
         "APPS": [{"client_id": WEIXIN_APP_ID, "secret": WEIXIN_APP_SECRET}],
-        "SCOPE": ["snsapi_login"],
+        "SCOPE": [env("WEIXIN_SCOPE", "snsapi_login")],
+        # Inside WeChat's own browser use https://open.weixin.qq.com/connect/oauth2/authorize
+        # with WEIXIN_SCOPE=snsapi_userinfo; on other browsers the default QR connect page.
+        "AUTHORIZE_URL": env(
+            "WEIXIN_AUTHORIZE_URL", "https://open.weixin.qq.com/connect/qrconnect"
+        ),
     }
 
 # --- SMS ------------------------------------------------------------------------------------
