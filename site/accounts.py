@@ -12,16 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from meijia.tasks import send_sms
 
-from registry.identity import InvalidNumber, normalize_phone
+from registry.fields import PhoneFormField
 from registry.models import User
 from registry.services import villager_account_for_phone, villager_link
 
 
-class ChinaPhoneField(forms.CharField):
-    """A mainland mobile number; accepts full-width digits, spaces and +86."""
-
-    default_error_messages = {"bad_phone": gettext_lazy("Enter an 11-digit mobile number.")}
-
+class ChinaPhoneField(PhoneFormField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", gettext_lazy("Mobile number"))
         kwargs.setdefault(
@@ -32,23 +28,10 @@ class ChinaPhoneField(forms.CharField):
                     "inputmode": "numeric",
                     "autocomplete": "tel",
                     "placeholder": gettext_lazy("11-digit mobile number"),
-                    "maxlength": 20,
                 }
             ),
         )
-        kwargs.pop("validators", None)
         super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return value
-        try:
-            return normalize_phone(value)
-        except InvalidNumber as error:
-            raise forms.ValidationError(
-                self.error_messages["bad_phone"], code="bad_phone"
-            ) from error
 
 
 class AccountAdapter(DefaultAccountAdapter):

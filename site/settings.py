@@ -272,7 +272,10 @@ LOGGING = {
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+# Wagtail's live preview shows the page in a same-origin iframe, so frames from our own origin
+# stay allowed; Django's deploy check asks for DENY, which would break previews.
 X_FRAME_OPTIONS = "SAMEORIGIN"
+SILENCED_SYSTEM_CHECKS = ["security.W019"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:

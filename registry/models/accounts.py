@@ -3,6 +3,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from registry.fields import PhoneNumberField
 from registry.identity import mask_phone
 
 
@@ -10,7 +11,7 @@ class User(AbstractUser):
     """Everyone who signs in: staff with a password, villagers with their phone and a code."""
 
     name = models.CharField(_("full name"), max_length=40, blank=True)
-    phone = models.CharField(_("mobile phone"), max_length=11, unique=True, null=True, blank=True)
+    phone = PhoneNumberField(_("mobile phone"), unique=True, null=True, blank=True)
     phone_verified = models.BooleanField(_("phone verified"), default=False)
 
     class Meta:

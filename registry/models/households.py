@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
+from registry.fields import IdNumberField, PhoneNumberField
 from registry.identity import (
     InvalidNumber,
     mask_id_number,
@@ -114,8 +115,8 @@ class Member(models.Model):
     )
     name = models.CharField(_("name"), max_length=40)
     relation = models.CharField(_("relation to the head"), max_length=20, choices=Relation.choices)
-    phone = models.CharField(_("mobile phone"), max_length=11, blank=True, db_index=True)
-    id_number = models.CharField(_("ID card number"), max_length=18, blank=True)
+    phone = PhoneNumberField(_("mobile phone"), blank=True, db_index=True)
+    id_number = IdNumberField(_("ID card number"), blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
 
     scope_area_field = "household__village__path"

@@ -1,0 +1,73 @@
+"""Form and model fields for phone and ID-card numbers that accept what people really type."""
+
+from django import forms
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from registry.identity import InvalidNumber, normalize_id_number, normalize_phone
+
+
+class PhoneFormField(forms.CharField):
+    """A mainland mobile number; full-width digits, spaces, hyphens and +86 are normalised."""
+
+    default_error_messages = {"bad_phone": _("Enter an 11-digit mobile number.")}
+
+    def __init__(self, **kwargs):
+        kwargs["max_length"] = 20
+        kwargs.pop("validators", None)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return normalize_phone(value)
+        except InvalidNumber as error:
+            raise forms.ValidationError(self.error_messages["bad_phone"], code="bad_phone") from error
+
+
+class IdNumberFormField(forms.CharField):
+    default_error_messages = {
+        "bad_id_number": _("This is not a valid 18-character ID card number.")
+    }
+
+    def __init__(self, **kwargs):
+        kwargs["max_length"] = 30
+        kwargs.pop("validators", None)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return normalize_id_number(value)
+        except InvalidNumber as error:
+            raise forms.ValidationError(
+                self.error_messages["bad_id_number"], code="bad_id_number"
+            ) from error
+
+
+class PhoneNumberField(models.CharField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 11)
+        super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": PhoneFormField, **kwargs})
+
+
+class IdNumberField(models.CharField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 18)
+        super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": IdNumberFormField, **kwargs})
