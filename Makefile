@@ -32,10 +32,12 @@ vendor: package-lock.json
 	npm ci --no-audit --no-fund --silent
 	npm run --silent vendor
 
-# Rebuild the translation catalogues after changing strings (needs GNU gettext).
+# Rebuild the translation catalogues after changing strings (needs GNU gettext). The compiled
+# .mo files are committed, so `make run` works on a machine without gettext.
 messages: $(STAMP)
-	cd site && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --ignore '.venv/*'
-	$(PY) manage.py compilemessages
+	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete \
+		--ignore=.venv --ignore=node_modules --ignore=tests --ignore=bench --ignore=staticfiles
+	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: $(STAMP)
 	$(PY) bench/register_import.py

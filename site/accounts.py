@@ -17,6 +17,11 @@ from registry.models import User
 from registry.services import villager_account_for_phone, villager_link
 
 
+def user_display(user) -> str:
+    """How messages name a person: their name, never a generated user name or a number."""
+    return user.get_full_name()
+
+
 class ChinaPhoneField(PhoneFormField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", gettext_lazy("Mobile number"))

@@ -17,13 +17,14 @@ def test_villager_signs_in_with_phone_and_code_and_sees_their_household(phone, s
     phone.get_by_role("link", name="用手机号登录").click()
     phone.locator("input[name=phone]").fill("139 0000 0001")
     screenshot(phone, "villager-1-phone")
-    phone.locator("form button[type=submit]").click()
+    phone.get_by_role("button", name="获取验证码").click()
 
     phone.wait_for_url(re.compile(r"/accounts/login/code/confirm/"))
     code = re.search(r"\b(\d{6})\b", sms.outbox[-1].text).group(1)
     phone.locator("input[name=code]").fill(code)
     screenshot(phone, "villager-2-code")
-    phone.locator("form button[type=submit]").first.click()
+    assert "139****0001" in phone.locator("main").inner_text()
+    phone.get_by_role("button", name="登录", exact=True).click()
 
     phone.wait_for_url(re.compile(r"/household/\d+/"))
     body = phone.locator("main")

@@ -1,0 +1,57 @@
+"""Production mode refuses to start half-configured, and passes Django's deploy checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "MEIJIA_ENV": "production",
+    "SECRET_KEY": "k" * 20 + "-production-test-secret-key-with-enough-entropy-0123456789",
+    "ALLOWED_HOSTS": "meijia.example.cn",
+    "DATABASE_URL": "postgres://meijia@127.0.0.1:5432/meijia",
+}
+
+
+def _run(args, extra_env):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DEBUG", "MEIJIA_ENV"}
+    }
+    env.update(extra_env)
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_its_settings():
+    result = _run(["check"], {"MEIJIA_ENV": "production"})
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    assert "ALLOWED_HOSTS" in result.stderr
+    assert "DATABASE_URL" in result.stderr
+
+
+def test_production_refuses_when_one_setting_is_missing():
+    settings = {key: value for key, value in PRODUCTION.items() if key != "DATABASE_URL"}
+    result = _run(["check"], settings)
+    assert result.returncode != 0
+    assert "DATABASE_URL" in result.stderr
+
+
+def test_check_deploy_passes_with_no_warnings():
+    result = _run(["check", "--deploy", "--fail-level", "DEBUG"], PRODUCTION)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_development_starts_with_no_settings_at_all():
+    result = _run(["check"], {})
+    assert result.returncode == 0, result.stderr
