@@ -8,7 +8,7 @@ import datetime
 import secrets
 
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,7 +94,16 @@ def household_move(
         household.village = to_village
         household.group = to_group
         household.number = number
-        household.save(update_fields=["village", "group", "number", "updated_at"])
+        try:
+            # A concurrent move may take the number between the check above and this write.
+            with transaction.atomic():
+                household.save(update_fields=["village", "group", "number", "updated_at"])
+        except IntegrityError as error:
+            raise RegisterError(
+                "duplicate_number",
+                _("Household number %(number)s is already used in %(village)s.")
+                % {"number": number, "village": to_village.name},
+            ) from error
         HouseholdEvent.objects.create(
             household=household,
             kind=HouseholdEvent.Kind.MOVED,
