@@ -7,6 +7,27 @@ from django.utils.translation import gettext_lazy as _
 from registry.identity import InvalidNumber, normalize_id_number, normalize_phone
 
 
+class MaskedInput(forms.TextInput):
+    """Shows a stored number masked (139****0001); typing a new one replaces it.
+
+    A masked value sent back unchanged is resolved to the stored number by ``Member.clean``.
+    """
+
+    def __init__(self, mask, attrs=None):
+        self.mask = mask
+        super().__init__(attrs)
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        if value and "*" not in value:
+            return self.mask(value)
+        return value
+
+
+def is_masked(value: str | None) -> bool:
+    return bool(value) and "*" in value
+
+
 class PhoneFormField(forms.CharField):
     """A mainland mobile number; full-width digits, spaces, hyphens and +86 are normalised."""
 
@@ -17,20 +38,20 @@ class PhoneFormField(forms.CharField):
         kwargs.pop("validators", None)
         kwargs.setdefault(
             "widget",
-            forms.TextInput(
-                attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}
-            ),
+            forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),
         )
         super().__init__(**kwargs)
 
     def clean(self, value):
         value = super().clean(value)
-        if not value:
+        if not value or is_masked(value):
             return value
         try:
             return normalize_phone(value)
         except InvalidNumber as error:
-            raise forms.ValidationError(self.error_messages["bad_phone"], code="bad_phone") from error
+            raise forms.ValidationError(
+                self.error_messages["bad_phone"], code="bad_phone"
+            ) from error
 
 
 class IdNumberFormField(forms.CharField):
@@ -45,7 +66,7 @@ class IdNumberFormField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value)
-        if not value:
+        if not value or is_masked(value):
             return value
         try:
             return normalize_id_number(value)

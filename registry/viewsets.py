@@ -24,6 +24,7 @@ from wagtail.admin.widgets import HeaderButton
 
 from registry import services
 from registry.exceptions import RegisterError
+from registry.fields import MaskedInput
 from registry.forms import (
     AreaAdminForm,
     HouseholdAdminForm,
@@ -31,6 +32,7 @@ from registry.forms import (
     HouseholdMoveForm,
     child_level,
 )
+from registry.identity import mask_id_number, mask_phone
 from registry.models import Area, Household, Member, RoleAssignment
 from registry.scoping import areas_visible_to, visible_to
 
@@ -261,7 +263,11 @@ class HouseholdViewSet(ModelViewSet):
                 panels=[
                     FieldRowPanel([FieldPanel("name"), FieldPanel("relation")]),
                     FieldRowPanel(
-                        [FieldPanel("phone"), FieldPanel("id_number"), FieldPanel("birth_date")]
+                        [
+                            FieldPanel("phone", widget=MaskedInput(mask_phone)),
+                            FieldPanel("id_number", widget=MaskedInput(mask_id_number)),
+                            FieldPanel("birth_date"),
+                        ]
                     ),
                 ],
             ),

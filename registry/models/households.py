@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
-from registry.fields import IdNumberField, PhoneNumberField
+from registry.fields import IdNumberField, PhoneNumberField, is_masked
 from registry.identity import (
     InvalidNumber,
     mask_id_number,
@@ -146,6 +146,22 @@ class Member(models.Model):
         """Normalise what people type (full-width digits, spaces, +86) and refuse bad numbers."""
         errors = {}
         self.name = normalize_text(self.name)
+        for field, mask in (("phone", mask_phone), ("id_number", mask_id_number)):
+            value = getattr(self, field)
+            if not is_masked(value):
+                continue
+            # A masked number sent back unchanged from a form keeps the stored number.
+            stored = (
+                Member.objects.filter(pk=self.pk).values_list(field, flat=True).first()
+                if self.pk
+                else None
+            )
+            if stored and mask(stored) == value:
+                setattr(self, field, stored)
+            else:
+                errors[field] = _("Type the whole number.")
+        if errors:
+            raise ValidationError(errors)
         if self.phone:
             try:
                 self.phone = normalize_phone(self.phone)

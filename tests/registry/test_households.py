@@ -29,7 +29,11 @@ def test_move_keeps_identity_members_and_records_history(tree):
     assert moved.village == village_b and moved.number == "0999"
     assert moved.members.get().name == "陈立新"
     event = HouseholdEvent.objects.get(household=household, kind=HouseholdEvent.Kind.MOVED)
-    assert (event.from_village, event.to_village, event.effective_on) == (village_a, village_b, TODAY)
+    assert (event.from_village, event.to_village, event.effective_on) == (
+        village_a,
+        village_b,
+        TODAY,
+    )
 
 
 def test_move_refuses_a_number_taken_in_the_new_village(tree):
@@ -97,10 +101,14 @@ def test_status_change_has_a_dated_history(tree):
 
 def test_member_clean_normalises_full_width_and_refuses_bad_numbers(tree):
     household = make_household(tree["villages"][0])
-    member = Member(household=household, name=" 王 芳 ", relation="spouse", phone="１３９ ０００0 0003")
+    member = Member(
+        household=household, name=" 王 芳 ", relation="spouse", phone="１３９ ０００0 0003"
+    )
     member.clean()
     assert member.phone == "13900000003"
-    bad = Member(household=household, name="王芳", relation="spouse", id_number="370303198001011230")
+    bad = Member(
+        household=household, name="王芳", relation="spouse", id_number="370303198001011230"
+    )
     with pytest.raises(Exception) as error:
         bad.clean()
     assert "id_number" in error.value.message_dict
@@ -160,7 +168,12 @@ def test_admin_move_view_moves_within_the_town(client, tree):
     client.force_login(make_staff(Role.TOWN_ADMIN, tree["town"]))
     response = client.post(
         reverse("registry_household:move", args=[household.pk]),
-        {"to_village": village_b.pk, "to_group": "", "number": "0777", "effective_on": "2026-11-23"},
+        {
+            "to_village": village_b.pk,
+            "to_group": "",
+            "number": "0777",
+            "effective_on": "2026-11-23",
+        },
     )
     assert response.status_code == 302
     household.refresh_from_db()
@@ -173,3 +186,62 @@ def test_inspector_reads_but_cannot_edit(client, tree):
     assert "黄永福" in client.get(reverse("registry_household:index")).content.decode()
     response = client.get(reverse("registry_household:edit", args=[household.pk]))
     assert response.status_code in (403, 404, 302)
+
+
+def _edit_form(household, member, **member_data):
+    group = household.group
+    data = {
+        "village": household.village_id,
+        "group": group.pk,
+        "number": household.number,
+        "status": "active",
+        "address": household.address,
+        "members-TOTAL_FORMS": "1",
+        "members-INITIAL_FORMS": "1",
+        "members-MIN_NUM_FORMS": "1",
+        "members-MAX_NUM_FORMS": "1000",
+        "members-0-id": str(member.pk),
+        "members-0-name": member.name,
+        "members-0-relation": member.relation,
+        "members-0-birth_date": "",
+        "members-0-ORDER": "1",
+    }
+    data.update({f"members-0-{key}": value for key, value in member_data.items()})
+    return data
+
+
+def test_edit_form_shows_numbers_masked_and_keeps_them_when_unchanged(client, tree):
+    village = tree["villages"][0]
+    household = make_household(village, phone="13900000007")
+    member = household.members.get()
+    member.id_number = "370303198001011234"
+    member.save()
+    client.force_login(make_staff(Role.COMMITTEE, village))
+    url = reverse("registry_household:edit", args=[household.pk])
+    page = client.get(url).content.decode()
+    assert "13900000007" not in page and "139****0007" in page
+    assert "370303198001011234" not in page and "370***********1234" in page
+
+    response = client.post(
+        url, _edit_form(household, member, phone="139****0007", id_number="370***********1234")
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert (member.phone, member.id_number) == ("13900000007", "370303198001011234")
+
+    response = client.post(url, _edit_form(household, member, phone="138 0000 0008", id_number=""))
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert (member.phone, member.id_number) == ("13800000008", "")
+
+
+def test_a_masked_value_that_does_not_match_is_refused(client, tree):
+    village = tree["villages"][0]
+    household = make_household(village, phone="13900000007")
+    member = household.members.get()
+    client.force_login(make_staff(Role.COMMITTEE, village))
+    url = reverse("registry_household:edit", args=[household.pk])
+    response = client.post(url, _edit_form(household, member, phone="139****9999", id_number=""))
+    assert response.status_code == 200
+    member.refresh_from_db()
+    assert member.phone == "13900000007"
