@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -13,10 +13,6 @@ def register_register_viewsets():
 
 @hooks.register("register_admin_urls")
 def register_import_urls():
-    import importlib.util
-
-    if importlib.util.find_spec("registry.admin_urls") is None:  # TEMP while it is written
-        return []
     return [path("register/", include("registry.admin_urls", namespace="registry_admin"))]
 
 
@@ -28,5 +24,8 @@ class _ManagerMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_import_menu_item():
     return _ManagerMenuItem(
-        _("Import register"), "/admin/register/import/", icon_name="upload", order=160
+        _("Import register"),
+        reverse("registry_admin:register_import_start"),
+        icon_name="upload",
+        order=160,
     )

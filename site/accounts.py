@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from meijia.tasks import send_sms
 
+from meijia.tasks import send_sms
 from registry.fields import PhoneFormField
 from registry.models import User
 from registry.services import villager_account_for_phone, villager_link

@@ -1,4 +1,5 @@
 from celery import shared_task
+
 from meijia.sms import SmsGatewayError, sms_deliver
 
 

@@ -3,6 +3,7 @@ import os
 import pytest
 from django.conf import settings
 from django.db import connection
+
 from meijia import sms
 from meijia.celery import app as celery_app
 
@@ -43,7 +44,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path):
     settings.SMS_BACKEND = "locmem"
     # Tests run tasks in-process even where CELERY_BROKER_URL points at a real broker.
     celery_app.conf.task_always_eager = True
@@ -51,6 +52,10 @@ def _test_settings(settings):
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private"},
+        },
     }
     sms.outbox.clear()
     from django.core.cache import cache

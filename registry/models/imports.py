@@ -1,6 +1,31 @@
 from django.conf import settings
+from django.core.files.storage import storages
+from django.core.signals import setting_changed
 from django.db import models
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
+
+
+class _PrivateStorage(LazyObject):
+    """``STORAGES["private"]``, looked up when first used (and again after a settings change)."""
+
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+
+_private = _PrivateStorage()
+
+
+def _reset_private(*, setting, **kwargs):
+    if setting == "STORAGES":
+        _private._wrapped = empty
+
+
+setting_changed.connect(_reset_private)
+
+
+def private_storage():
+    return _private
 
 
 class HouseholdImport(models.Model):
@@ -19,7 +44,7 @@ class HouseholdImport(models.Model):
     village = models.ForeignKey(
         "registry.Area", on_delete=models.PROTECT, related_name="imports", verbose_name=_("village")
     )
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", storage=private_storage)
     original_name = models.CharField(_("file name"), max_length=200)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED

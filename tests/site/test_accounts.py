@@ -7,8 +7,8 @@ from unittest import mock
 import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.urls import reverse
-from meijia import sms
 
+from meijia import sms
 from registry.models import RoleAssignment, User
 from tests.factories import Role, UserFactory, make_household, make_staff
 

@@ -18,7 +18,15 @@ def _run(args, extra_env):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DEBUG", "MEIJIA_ENV"}
+        if key
+        not in {
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "DEBUG",
+            "MEIJIA_ENV",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env.update(extra_env)
     return subprocess.run(  # noqa: S603
