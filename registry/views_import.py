@@ -71,6 +71,15 @@ def _villages(user: Any) -> Any:
     return areas_visible_to(user, level=Area.Level.VILLAGE, roles=MANAGERS)
 
 
+def _limit_villages(field: forms.ModelChoiceField, user: Any) -> None:
+    """Offer the user's own villages; a committee member with one village finds it chosen."""
+    villages = _villages(user)
+    field.queryset = villages
+    first_two = list(villages[:2])
+    if len(first_two) == 1:
+        field.initial = first_two[0].pk
+
+
 class VillageChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Area) -> str:
         return obj.name
@@ -85,7 +94,7 @@ class RegisterImportForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = _villages(user)
+        _limit_villages(self.fields["village"], user)
         self.fields["file"].help_text = _(
             "An .xlsx file made from the template, at most %(size)s MB."
         ) % {"size": settings.REGISTER_IMPORT_MAX_BYTES // 2**20}
@@ -103,7 +112,7 @@ class RegisterExportForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = _villages(user)
+        _limit_villages(self.fields["village"], user)
 
 
 def _job_or_404(request: HttpRequest, pk: int) -> HouseholdImport:
