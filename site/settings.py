@@ -172,6 +172,9 @@ ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = True
+# A signed-in person without access to a page is shown the sign-in page (with Wagtail's "no
+# permission" message) instead of being bounced back to the page in a loop.
+ACCOUNT_AUTHENTICATED_LOGIN_REDIRECTS = False
 ACCOUNT_LOGOUT_ON_GET = False
 # Accounts are made from the household register, never by self-service sign-up.
 ACCOUNT_ALLOW_SIGNUPS = False

@@ -3,8 +3,6 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from registry.models import RoleAssignment
-from registry.scoping import has_role
 from registry.selectors import household_get, household_list_for_villager
 
 TEXT_COOKIE_AGE = 60 * 60 * 24 * 365 * 2
@@ -15,11 +13,11 @@ def home(request: HttpRequest) -> HttpResponse:
     is_staff_member = False
     if request.user.is_authenticated:
         households = list(household_list_for_villager(user=request.user))
-        is_staff_member = request.user.is_superuser or has_role(
-            request.user, RoleAssignment.STAFF_ROLES | {RoleAssignment.Role.SHOPKEEPER}
-        )
+        is_staff_member = request.user.has_perm("wagtailadmin.access_admin")
         if len(households) == 1 and not is_staff_member:
             return redirect("household", pk=households[0].pk)
+        if is_staff_member and not households:
+            return redirect("wagtailadmin_home")
     return render(
         request,
         "meijia/home.html",

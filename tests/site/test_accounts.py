@@ -256,3 +256,12 @@ def test_villager_with_unusable_password_cannot_use_password_login(client, villa
     user.save()
     response = client.post(reverse("account_login"), {"login": "13900000001", "password": "x"})
     assert response.status_code == 200
+
+
+def test_signed_in_user_without_admin_access_is_not_bounced_in_a_loop(client, tree):
+    shopkeeper = make_staff(Role.SHOPKEEPER, tree["villages"][0])
+    client.force_login(shopkeeper)
+    response = client.get(reverse("wagtailadmin_home"), follow=True)
+    assert response.status_code == 200
+    assert len(response.redirect_chain) <= 2
+    assert "工作台" not in client.get("/").content.decode()
