@@ -30,6 +30,7 @@ def _setup(workdir: Path) -> bool:
     if fresh:
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ["MEDIA_ROOT"] = str(workdir / "media")
+    os.environ["PRIVATE_ROOT"] = str(workdir / "private")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meijia.settings")
     import django
     from django.core.management import call_command
@@ -92,10 +93,14 @@ def _workbook(rows: int, prefix: str, *, is_changed: bool) -> bytes:
     return buffer.getvalue()
 
 
+PER_THOUSAND: dict[tuple[int, str], float] = {}
+
+
 def _timed(label: str, rows: int, action):
     started = time.perf_counter()
     result = action()
     seconds = time.perf_counter() - started
+    PER_THOUSAND[(rows, label)] = seconds / rows * 1000
     print(
         f"  {label:<28} {seconds:8.2f} s   {seconds / rows * 1000:6.3f} s per 1,000 rows",
         flush=True,
@@ -176,6 +181,17 @@ def _cleanup(district_id: int, user_id: int) -> None:
     Area.objects.get(pk=district_id).delete()
 
 
+def _print_scaling(sizes: list[int]) -> None:
+    """Cost per row of the largest file over the smallest, measured in this run (1.0 = linear)."""
+    small, large = min(sizes), max(sizes)
+    if small == large:
+        return
+    print(f"per-row cost at {large:,} rows ÷ at {small:,} rows (1.00 = scales linearly)")
+    for label in ("dry run (first)", "import (first)", "import (same file)", "import (changed)"):
+        ratio = PER_THOUSAND[(large, label)] / PER_THOUSAND[(small, label)]
+        print(f"  {label:<28} {ratio:5.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
@@ -205,6 +221,7 @@ def main() -> None:
             role_assign(user=actor, role=RoleAssignment.Role.TOWN_ADMIN, area=town)
             for size in args.rows:
                 _run(size, Area.objects.get(pk=town.pk), actor)
+            _print_scaling(args.rows)
         finally:
             _cleanup(district.pk, actor.pk)
     finally:
