@@ -245,3 +245,47 @@ def test_a_masked_value_that_does_not_match_is_refused(client, tree):
     assert response.status_code == 200
     member.refresh_from_db()
     assert member.phone == "13900000007"
+
+
+def test_district_admin_creates_a_village_under_a_town(client, tree):
+    from allauth.mfa.models import Authenticator
+
+    from registry.models import Area
+
+    admin = make_staff(Role.DISTRICT_ADMIN, tree["district"])
+    Authenticator.objects.create(user=admin, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(admin)
+    response = client.post(
+        reverse("registry_area:add"),
+        {"parent": tree["town"].pk, "name": "新建村", "code": "379900009999", "kind": "village"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    village = Area.objects.get(code="379900009999")
+    assert village.level == Area.Level.VILLAGE
+    assert village.get_parent() == tree["town"]
+
+
+def test_area_listing_is_scoped(client, tree):
+    village_a, village_b = tree["villages"]
+    client.force_login(make_staff(Role.COMMITTEE, village_a))
+    page = client.get(reverse("registry_area:index")).content.decode()
+    assert village_a.name in page
+    assert village_b.name not in page
+    # Committee members cannot edit areas at all.
+    assert client.get(reverse("registry_area:edit", args=[village_a.pk])).status_code == 302
+
+
+def test_district_admin_gets_404_for_another_districts_areas(client, tree):
+    from allauth.mfa.models import Authenticator
+
+    from tests.factories import make_tree
+
+    other = make_tree(villages=1)
+    admin = make_staff(Role.DISTRICT_ADMIN, tree["district"])
+    Authenticator.objects.create(user=admin, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(admin)
+    assert (
+        client.get(reverse("registry_area:edit", args=[tree["villages"][0].pk])).status_code == 200
+    )
+    response = client.get(reverse("registry_area:edit", args=[other["villages"][0].pk]))
+    assert response.status_code == 404
