@@ -28,52 +28,47 @@ def is_masked(value: str | None) -> bool:
     return bool(value) and "*" in value
 
 
-class PhoneFormField(forms.CharField):
+class _NormalisedFormField(forms.CharField):
+    """Accepts loose input, stores the normalised number; a masked value passes through."""
+
+    normalise = staticmethod(lambda value: value)
+    typed_max_length = 30
+
+    def __init__(self, **kwargs):
+        kwargs["max_length"] = self.typed_max_length
+        kwargs.pop("validators", None)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value or is_masked(value):
+            return value
+        try:
+            return self.normalise(value)
+        except InvalidNumber as error:
+            raise forms.ValidationError(self.error_messages[error.code], code=error.code) from error
+
+
+class PhoneFormField(_NormalisedFormField):
     """A mainland mobile number; full-width digits, spaces, hyphens and +86 are normalised."""
 
     default_error_messages = {"bad_phone": _("Enter an 11-digit mobile number.")}
+    normalise = staticmethod(normalize_phone)
+    typed_max_length = 20
 
     def __init__(self, **kwargs):
-        kwargs["max_length"] = 20
-        kwargs.pop("validators", None)
         kwargs.setdefault(
             "widget",
             forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),
         )
         super().__init__(**kwargs)
 
-    def clean(self, value):
-        value = super().clean(value)
-        if not value or is_masked(value):
-            return value
-        try:
-            return normalize_phone(value)
-        except InvalidNumber as error:
-            raise forms.ValidationError(
-                self.error_messages["bad_phone"], code="bad_phone"
-            ) from error
 
-
-class IdNumberFormField(forms.CharField):
+class IdNumberFormField(_NormalisedFormField):
     default_error_messages = {
         "bad_id_number": _("This is not a valid 18-character ID card number.")
     }
-
-    def __init__(self, **kwargs):
-        kwargs["max_length"] = 30
-        kwargs.pop("validators", None)
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not value or is_masked(value):
-            return value
-        try:
-            return normalize_id_number(value)
-        except InvalidNumber as error:
-            raise forms.ValidationError(
-                self.error_messages["bad_id_number"], code="bad_id_number"
-            ) from error
+    normalise = staticmethod(normalize_id_number)
 
 
 class PhoneNumberField(models.CharField):
