@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -266,7 +267,13 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Every periodic job of the platform, in one place (run by `celery -A meijia beat`).
+CELERY_BEAT_SCHEDULE: dict = {
+    "verify-ledger-nightly": {
+        "task": "points.tasks.verify_ledger",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 
 # --- Household register ----------------------------------------------------------------------
 REGISTER_IMPORT_MAX_ROWS = int(env("REGISTER_IMPORT_MAX_ROWS", "200000"))

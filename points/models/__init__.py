@@ -1,0 +1,3 @@
+from .ledger import Account, LedgerCheck, LedgerTransaction, Posting
+
+__all__ = ["Account", "LedgerCheck", "LedgerTransaction", "Posting"]

@@ -1,0 +1,188 @@
+"""The points ledger: accounts, transactions and their append-only postings.
+
+A household's balance is the sum of its postings; ``Account.balance`` caches it and is written in
+the same database transaction as the postings. See docs/ledger.md for the rules.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Account(models.Model):
+    """Where points are: a household, an area's issuing pool, a store, a district's expiry."""
+
+    class Kind(models.TextChoices):
+        HOUSEHOLD = "household", _("Household")
+        POOL = "pool", _("Issuing pool")
+        STORE = "store", _("Store")
+        EXPIRY = "expiry", _("Expired points")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    household = models.OneToOneField(
+        "registry.Household",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="points_account",
+        verbose_name=_("household"),
+    )
+    area = models.ForeignKey(
+        "registry.Area",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="points_accounts",
+        verbose_name=_("area"),
+    )
+    store_id = models.PositiveBigIntegerField(_("store"), null=True, blank=True)
+    # Cached for household accounts only: pools, stores and expiry accounts are never locked or
+    # cached (they would serialise every award of a village); their balance is the sum of postings.
+    balance = models.BigIntegerField(_("balance"), default=0)
+    posting_count = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_area_field = "household__village__path"
+    scope_household_field = "household_id"
+
+    class Meta:
+        verbose_name = _("points account")
+        verbose_name_plural = _("points accounts")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="household") | Q(balance__gte=0),
+                name="household_balance_never_negative",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    (Q(kind="household") & Q(household__isnull=False))
+                    | (Q(kind__in=["pool", "expiry"]) & Q(area__isnull=False))
+                    | (Q(kind="store") & Q(store_id__isnull=False))
+                ),
+                name="account_has_its_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "area"],
+                condition=Q(area__isnull=False),
+                name="one_account_per_area",
+            ),
+            models.UniqueConstraint(
+                fields=["store_id"],
+                condition=Q(store_id__isnull=False),
+                name="one_account_per_store",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = self.household or self.area or self.store_id
+        return f"{self.get_kind_display()} · {owner}"
+
+
+class LedgerTransaction(models.Model):
+    """One business event (an award, a redemption, …) whose postings sum to zero."""
+
+    class Kind(models.TextChoices):
+        AWARD = "award", _("Award")
+        REDEMPTION = "redemption", _("Redemption")
+        VOID = "void", _("Void")
+        REVERSAL = "reversal", _("Reversal")
+        EXPIRY = "expiry", _("Expiry")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    reason = models.CharField(_("reason"), max_length=200)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    # The record that caused it (a sorting check, an appraisal, a redemption, …).
+    source_type = models.CharField(_("source"), max_length=40, blank=True)
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    rule_code = models.CharField(_("rule"), max_length=40, blank=True)
+    rule_version = models.PositiveIntegerField(_("rule version"), null=True, blank=True)
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("points transaction")
+        verbose_name_plural = _("points transactions")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reason}"
+
+
+class Posting(models.Model):
+    """One leg of a transaction on one account. Never updated or deleted (a trigger refuses it)."""
+
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="postings"
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    amount = models.BigIntegerField(_("points"))
+    # Household accounts only: the balance after this posting and the hash chain.
+    sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    balance_after = models.BigIntegerField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="posting_amount_not_zero"),
+            models.UniqueConstraint(
+                fields=["account", "sequence"],
+                condition=Q(sequence__isnull=False),
+                name="posting_sequence_per_account",
+            ),
+            models.CheckConstraint(
+                condition=Q(balance_after__isnull=True) | Q(balance_after__gte=0),
+                name="posting_balance_after_never_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "-id"], name="posting_account_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.amount:+d} → {self.account_id}"
+
+
+class LedgerCheck(models.Model):
+    """The result of one run of the ledger verification (nightly, or ``verify_ledger``)."""
+
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    accounts_checked = models.PositiveIntegerField(default=0)
+    transactions_checked = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    is_clean = models.BooleanField(_("no problems"), default=True)
+
+    class Meta:
+        verbose_name = _("ledger check")
+        verbose_name_plural = _("ledger checks")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {'OK' if self.is_clean else len(self.problems)}"
