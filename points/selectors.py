@@ -1,11 +1,15 @@
 """Reads of the points ledger."""
 
+import datetime
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
 
 from points.models import Account, LedgerTransaction, Posting
 from points.services.ledger import posting_hash
+from registry.models import Household
 
 CHUNK = 2000
 
@@ -91,3 +95,61 @@ def ledger_problems_list() -> tuple[list[dict], int, int]:
     empty = LedgerTransaction.objects.filter(postings__isnull=True).values_list("pk", flat=True)
     problems.extend({"code": "transaction_without_postings", "transaction": pk} for pk in empty)
     return problems, accounts, LedgerTransaction.objects.count()
+
+
+# --- What a household sees ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HouseholdPoints:
+    balance: int
+    earned_this_month: int
+    rank_in_village: int | None  # 1 = most points earned this month; None before any
+    households_ranked: int
+
+
+def _month_start(today: datetime.date) -> datetime.datetime:
+    start = today.replace(day=1)
+    return timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
+
+
+def household_points_get(
+    *, household: Household, today: datetime.date | None = None
+) -> HouseholdPoints:
+    """Balance, this month's earnings and rank among the village's households.
+
+    Two queries whatever the size of the district: the rank only reads this month's awards of
+    the household's own village.
+    """
+    today = today or timezone.localdate()
+    account = Account.objects.filter(household=household).only("balance").first()
+    earned = (
+        Posting.objects.filter(
+            account__household__village_id=household.village_id,
+            account__kind=Account.Kind.HOUSEHOLD,
+            transaction__kind=LedgerTransaction.Kind.AWARD,
+            transaction__created_at__gte=_month_start(today),
+        )
+        .values("account__household_id")
+        .annotate(total=Sum("amount"))
+        .values_list("account__household_id", "total")
+    )
+    totals = dict(earned)
+    mine = totals.get(household.pk, 0)
+    rank = 1 + sum(1 for total in totals.values() if total > mine) if mine else None
+    return HouseholdPoints(
+        balance=account.balance if account else 0,
+        earned_this_month=mine,
+        rank_in_village=rank,
+        households_ranked=len(totals),
+    )
+
+
+def household_history_list(*, household: Household) -> QuerySet[Posting]:
+    """The household's postings, newest first, each with what explains it to the villager:
+    the transaction (kind, reason, rule, source), who recorded and who approved it."""
+    return (
+        Posting.objects.filter(account__household=household)
+        .select_related("transaction", "transaction__actor", "transaction__approver")
+        .order_by("-id")
+    )

@@ -6,11 +6,14 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from meijia import views
+from meijia.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("household/<int:pk>/", views.household, name="household"),
+    path("household/<int:pk>/points/", views.household_history, name="household_history"),
     path("prefs/text-size/", views.text_size, name="text_size"),
+    path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", include(wagtailadmin_urls)),

@@ -1,8 +1,10 @@
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from points.selectors import household_history_list, household_points_get
 from registry.selectors import household_get, household_list_for_villager
 
 TEXT_COOKIE_AGE = 60 * 60 * 24 * 365 * 2
@@ -25,12 +27,32 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+RECENT_POSTINGS = 10
+HISTORY_PAGE_SIZE = 20
+
+
 def household(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(f"/accounts/login/?next={request.path}")
+    found = household_get(user=request.user, pk=pk)
     return render(
-        request, "meijia/household.html", {"household": household_get(user=request.user, pk=pk)}
+        request,
+        "meijia/household.html",
+        {
+            "household": found,
+            "points": household_points_get(household=found),
+            "recent": household_history_list(household=found)[:RECENT_POSTINGS],
+        },
     )
+
+
+def household_history(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"/accounts/login/?next={request.path}")
+    found = household_get(user=request.user, pk=pk)
+    paginator = Paginator(household_history_list(household=found), HISTORY_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "meijia/points_history.html", {"household": found, "page": page})
 
 
 @require_POST
