@@ -153,3 +153,13 @@ def household_history_list(*, household: Household) -> QuerySet[Posting]:
         .select_related("transaction", "transaction__actor", "transaction__approver")
         .order_by("-id")
     )
+
+
+def household_pending_points(*, household: Household) -> int:
+    """Points recorded for the household and still waiting for a second person's approval."""
+    from points.models import PointsClaim
+
+    total = PointsClaim.objects.filter(
+        household=household, status=PointsClaim.Status.PENDING
+    ).aggregate(total=Sum("requested_points"))["total"]
+    return total or 0

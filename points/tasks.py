@@ -6,3 +6,15 @@ from points.services.checks import ledger_check_run
 @shared_task
 def verify_ledger() -> bool:
     return ledger_check_run().is_clean
+
+
+@shared_task
+def expire_points() -> dict:
+    """Daily (Celery beat, 01:30): expire due points and text households 30 days ahead."""
+    from dataclasses import asdict
+
+    from django.utils import timezone
+
+    from points.services.expiry import points_expiry_run
+
+    return asdict(points_expiry_run(today=timezone.localdate()))

@@ -9,11 +9,18 @@ fetched through the scoping function: another household answers 404. The OpenAPI
 import datetime
 
 from django.core.paginator import Paginator
+from django.utils import timezone
 from ninja import NinjaAPI, Schema
 from ninja.security import django_auth
 from wagtail.api.v3.auth import BearerTokenAuth
 
-from points.selectors import household_history_list, household_points_get
+from points.selectors import (
+    household_history_list,
+    household_pending_points,
+    household_points_get,
+)
+from points.selectors_rules import rules_for_area
+from points.services.expiry import household_expiry_get
 from registry.identity import mask_name
 from registry.selectors import household_get, household_list_for_villager
 
@@ -37,6 +44,9 @@ class HouseholdOut(Schema):
 
 class PointsOut(Schema):
     balance: int
+    pending: int
+    expiring_soon: int
+    expiring_from: datetime.date | None
     earned_this_month: int
     rank_in_village: int | None
     households_ranked: int
@@ -56,6 +66,21 @@ class PostingOut(Schema):
     rule_version: int | None
     source_type: str
     source_id: int | None
+
+
+class RuleOut(Schema):
+    code: str
+    category: str
+    category_label: str
+    name: str
+    description: str
+    points: int
+    version: int
+    cap_per_day: int | None
+    cap_per_month: int | None
+    cap_per_year: int | None
+    valid_from: datetime.date
+    valid_to: datetime.date | None
 
 
 class HistoryOut(Schema):
@@ -83,7 +108,35 @@ def households(request):
 @api.get("/households/{household_id}/points", response=PointsOut, summary="Balance and rank")
 def household_points(request, household_id: int):
     found = household_get(user=request.user, pk=household_id)
-    return PointsOut(**household_points_get(household=found).__dict__)
+    expiry = household_expiry_get(household=found, on=timezone.localdate())
+    return PointsOut(
+        **household_points_get(household=found).__dict__,
+        pending=household_pending_points(household=found),
+        expiring_soon=expiry.expiring_soon,
+        expiring_from=expiry.next_date,
+    )
+
+
+@api.get("/households/{household_id}/rules", response=list[RuleOut], summary="Rules in force")
+def household_rules(request, household_id: int):
+    found = household_get(user=request.user, pk=household_id)
+    return [
+        RuleOut(
+            code=version.rule.code,
+            category=version.rule.category,
+            category_label=str(version.rule.get_category_display()),
+            name=version.name,
+            description=version.description,
+            points=version.signed_points,
+            version=version.version,
+            cap_per_day=version.cap_per_day,
+            cap_per_month=version.cap_per_month,
+            cap_per_year=version.cap_per_year,
+            valid_from=version.valid_from,
+            valid_to=version.valid_to,
+        )
+        for version in rules_for_area(area=found.village, on=timezone.localdate())
+    ]
 
 
 @api.get("/households/{household_id}/history", response=HistoryOut, summary="Points history")

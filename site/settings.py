@@ -273,6 +273,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "points.tasks.verify_ledger",
         "schedule": crontab(hour=2, minute=30),
     },
+    "expire-points-daily": {
+        "task": "points.tasks.expire_points",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 
 # --- Household register ----------------------------------------------------------------------

@@ -1,10 +1,17 @@
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from points.selectors import household_history_list, household_points_get
+from points.selectors import (
+    household_history_list,
+    household_pending_points,
+    household_points_get,
+)
+from points.selectors_rules import rules_for_area
+from points.services.expiry import household_expiry_get
 from registry.selectors import household_get, household_list_for_villager
 
 TEXT_COOKIE_AGE = 60 * 60 * 24 * 365 * 2
@@ -41,6 +48,8 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "household": found,
             "points": household_points_get(household=found),
+            "pending": household_pending_points(household=found),
+            "expiry": household_expiry_get(household=found, on=timezone.localdate()),
             "recent": household_history_list(household=found)[:RECENT_POSTINGS],
         },
     )
@@ -53,6 +62,15 @@ def household_history(request: HttpRequest, pk: int) -> HttpResponse:
     paginator = Paginator(household_history_list(household=found), HISTORY_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "meijia/points_history.html", {"household": found, "page": page})
+
+
+def household_rules(request: HttpRequest, pk: int) -> HttpResponse:
+    """The published earning rules in force where the household lives."""
+    if not request.user.is_authenticated:
+        return redirect(f"/accounts/login/?next={request.path}")
+    found = household_get(user=request.user, pk=pk)
+    rules = rules_for_area(area=found.village, on=timezone.localdate())
+    return render(request, "meijia/rules.html", {"household": found, "rules": rules})
 
 
 @require_POST

@@ -366,3 +366,33 @@ def points_adjust(
         actor=actor,
         approver=approver,
     )
+
+
+def points_deduct(
+    *,
+    household: Household,
+    amount: int,
+    reason: str,
+    idempotency_key: str,
+    actor: User | None,
+    approver: User | None = None,
+    funded_by: Area | None = None,
+    source: Source | None = None,
+    rule_code: str = "",
+    rule_version: int | None = None,
+) -> LedgerTransaction:
+    """A deduction under a rule: points go back to the pool, never below zero (refused)."""
+    if amount <= 0:
+        raise ValueError("a deduction is given as a positive amount")
+    pool = area_account(Account.Kind.POOL, funded_by or _district_of(household))
+    return record(
+        kind=Kind.ADJUSTMENT,
+        legs=[Leg(household_account(household), -amount), Leg(pool, amount)],
+        reason=reason,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        approver=approver,
+        source=source,
+        rule_code=rule_code,
+        rule_version=rule_version,
+    )

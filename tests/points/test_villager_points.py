@@ -157,3 +157,40 @@ def test_openapi_schema_describes_the_api(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert schema["info"]["version"] == "1"
     assert "/api/v1/households/{household_id}/history" in schema["paths"]
+
+
+def test_pending_points_and_rules_are_shown(client, family, tree):
+    import datetime
+
+    from points.services.claims import claim_record
+    from points.services.rules import rule_create
+
+    rule = rule_create(
+        actor=None,
+        area=tree["district"],
+        code="courtyard-5",
+        category="courtyard",
+        is_published=True,
+        name="美家美院 五星",
+        description="庭院整洁、物品有序、有绿化。",
+        points=20,
+        cap_per_month=20,
+        valid_from=datetime.date(2026, 1, 1),
+    )
+    claim_record(
+        household=family["house"],
+        version=rule.versions.get(),
+        actor=family["recorder"],
+        idempotency_key="claim-1",
+    )
+    client.force_login(family["villager"])
+    page = client.get(reverse("household", args=[family["house"].pk])).content.decode()
+    assert "待审核 20 分" in page or "Waiting for approval: 20" in page
+    rules_page = client.get(reverse("household_rules", args=[family["house"].pk])).content.decode()
+    assert "美家美院 五星" in rules_page and "庭院整洁" in rules_page
+    api_rules = client.get(f"/api/v1/households/{family['house'].pk}/rules").json()
+    assert [(r["code"], r["points"], r["cap_per_month"]) for r in api_rules] == [
+        ("courtyard-5", 20, 20)
+    ]
+    points = client.get(f"/api/v1/households/{family['house'].pk}/points").json()
+    assert points["pending"] == 20

@@ -1,0 +1,136 @@
+"""Maker-checker for points: record a claim, another person approves it, the ledger pays it."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from points.exceptions import LedgerError
+from points.models import Account, EarningRuleVersion, PointsClaim
+from points.services.ledger import Source, household_account, points_award, points_deduct
+from points.services.rules import rule_award_amount
+from registry.models import Household, RoleAssignment, User
+from registry.scoping import visible_to
+
+Role = RoleAssignment.Role
+RECORDERS = [Role.COMMITTEE, Role.TOWN_ADMIN, Role.DISTRICT_ADMIN]
+Status = PointsClaim.Status
+
+
+def _may_act_for(user: User, household: Household) -> bool:
+    return visible_to(user, Household.objects.filter(pk=household.pk), roles=RECORDERS).exists()
+
+
+def claim_record(
+    *,
+    household: Household,
+    version: EarningRuleVersion,
+    actor: User,
+    idempotency_key: str,
+    occurred_on: datetime.date | None = None,
+    reason: str = "",
+    source: Source | None = None,
+) -> PointsClaim:
+    """Record points for a household under a rule; a retry with the same key returns the first
+    claim. Approved at once when the rule allows automatic approval of this amount."""
+    existing = PointsClaim.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    if not _may_act_for(actor, household):
+        raise LedgerError("not_in_scope", _("You cannot record points for this household."))
+    occurred_on = occurred_on or timezone.localdate()
+    if not version.is_in_force(occurred_on):
+        raise LedgerError("rule_not_in_force", _("This rule is not in force on that date."))
+    claim = PointsClaim.objects.create(
+        household=household,
+        rule_version=version,
+        occurred_on=occurred_on,
+        reason=reason or version.name,
+        requested_points=version.signed_points,
+        source_type=source.type if source else "",
+        source_id=source.id if source else None,
+        idempotency_key=idempotency_key,
+        recorded_by=actor,
+    )
+    limit = version.auto_approve_up_to
+    if limit is not None and abs(version.points) <= limit:
+        return _pay(claim=claim, approver=None, status=Status.AUTO_APPROVED, note="")
+    return claim
+
+
+def claim_approve(*, claim: PointsClaim, approver: User, note: str = "") -> PointsClaim:
+    """Approve a pending claim and pay it through the ledger (caps applied at this moment).
+
+    The recorder cannot approve their own claim; the approver must be a committee member of the
+    household's village or an administrator above it. Approving twice changes nothing.
+    """
+    if claim.recorded_by_id == approver.pk:
+        raise LedgerError("own_claim", _("Someone else must approve the points you recorded."))
+    if not _may_act_for(approver, claim.household):
+        raise LedgerError("not_in_scope", _("You cannot approve points for this household."))
+    return _pay(claim=claim, approver=approver, status=Status.APPROVED, note=note)
+
+
+def claim_reject(*, claim: PointsClaim, approver: User, note: str) -> PointsClaim:
+    if not note.strip():
+        raise LedgerError("reason_required", _("Say why the points are rejected."))
+    if claim.recorded_by_id == approver.pk:
+        raise LedgerError("own_claim", _("Someone else must decide on the points you recorded."))
+    if not _may_act_for(approver, claim.household):
+        raise LedgerError("not_in_scope", _("You cannot approve points for this household."))
+    with transaction.atomic():
+        claim = PointsClaim.objects.select_for_update().get(pk=claim.pk)
+        if claim.status != Status.PENDING:
+            return claim
+        claim.status = Status.REJECTED
+        claim.decided_by = approver
+        claim.decided_at = timezone.now()
+        claim.decision_note = note[:200]
+        claim.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return claim
+
+
+def _pay(*, claim: PointsClaim, approver: User | None, status: str, note: str) -> PointsClaim:
+    household = claim.household
+    account = household_account(household)
+    with transaction.atomic():
+        # The household account first (the ledger's lock order), so that the caps are read
+        # and used under one lock; the ledger's own lock of the same row is then a no-op.
+        Account.objects.select_for_update().get(pk=account.pk)
+        claim = (
+            PointsClaim.objects.select_for_update()
+            .select_related("rule_version__rule")
+            .get(pk=claim.pk)
+        )
+        if claim.status != Status.PENDING:
+            return claim
+        version = claim.rule_version
+        amount = rule_award_amount(household=household, version=version, on=claim.occurred_on)
+        entry = None
+        common = {
+            "household": household,
+            "reason": claim.reason,
+            "idempotency_key": f"claim:{claim.pk}",
+            "actor": claim.recorded_by,
+            "approver": approver,
+            "funded_by": version.rule.area,
+            "source": Source(type=claim.source_type or "claim", id=claim.source_id or claim.pk),
+            "rule_code": version.rule.code,
+            "rule_version": version.version,
+        }
+        if amount > 0:
+            entry = points_award(amount=amount, **common)
+        elif amount < 0:
+            entry = points_deduct(amount=-amount, **common)
+        claim.status = status
+        claim.decided_by = approver
+        claim.decided_at = timezone.now()
+        claim.decision_note = (
+            note[:200] if note else ("" if amount else _("Cap reached: 0 points."))
+        )
+        claim.transaction = entry
+        claim.save(
+            update_fields=["status", "decided_by", "decided_at", "decision_note", "transaction"]
+        )
+    return claim
