@@ -1,8 +1,13 @@
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 
 from points.models import EarningRule
+from points.services.claims import RECORDERS
 from points.viewsets import EarningRuleViewSet, permission_policy
+from registry.scoping import has_role
 
 register_permission_policy(EarningRule, permission_policy, exact_class=True)
 
@@ -10,3 +15,20 @@ register_permission_policy(EarningRule, permission_policy, exact_class=True)
 @hooks.register("register_admin_viewset")
 def register_earning_rule_viewset():
     return EarningRuleViewSet()
+
+
+@hooks.register("register_admin_urls")
+def register_claim_urls():
+    return [path("points/claims/", include("points.admin_urls", namespace="points_claims"))]
+
+
+class _RecorderMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.is_superuser or has_role(request.user, RECORDERS)
+
+
+@hooks.register("register_admin_menu_item")
+def register_claim_menu_item():
+    return _RecorderMenuItem(
+        _("Points to approve"), reverse("points_claims:queue"), icon_name="tasks", order=170
+    )

@@ -142,3 +142,23 @@ def test_rejection_needs_a_reason_and_pays_nothing(setup):
     assert claim.status == PointsClaim.Status.REJECTED
     claim_approve(claim=claim, approver=setup["checker"])
     assert _balance(setup) == 0
+
+
+def test_approval_queue_in_the_admin(client, setup):
+    from django.urls import reverse
+
+    claim = _record(setup)
+    client.force_login(setup["recorder"])
+    page = client.get(reverse("points_claims:queue")).content.decode()
+    assert "何美珍" in page
+    client.post(reverse("points_claims:decide", args=[claim.pk]), {"decision": "approve"})
+    assert _balance(setup) == 0  # the recorder's own approval is refused
+    client.force_login(setup["outsider"])
+    assert "何美珍" not in client.get(reverse("points_claims:queue")).content.decode()
+    response = client.post(
+        reverse("points_claims:decide", args=[claim.pk]), {"decision": "approve"}
+    )
+    assert response.status_code == 404
+    client.force_login(setup["checker"])
+    client.post(reverse("points_claims:decide", args=[claim.pk]), {"decision": "approve"})
+    assert _balance(setup) == 5

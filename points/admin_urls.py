@@ -1,0 +1,10 @@
+from django.urls import path
+
+from points import views_claims
+
+app_name = "points_claims"
+
+urlpatterns = [
+    path("", views_claims.claim_queue, name="queue"),
+    path("<int:pk>/decide/", views_claims.claim_decide, name="decide"),
+]
