@@ -80,7 +80,7 @@ def child(households: int) -> None:
     from registry.models import Household, HouseholdEvent, Member
 
     call_command("migrate", verbosity=0)
-    from registry.management.commands.seed_demo import Command
+    from meijia.management.commands.seed_demo import Command
 
     seeder = Command(stdout=sys.stderr)
     started = time.perf_counter()

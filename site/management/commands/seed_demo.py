@@ -25,8 +25,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
 from django.test.utils import override_settings
+from django.utils import timezone
 
-from registry import demo_names as data
+from meijia import demo_names as data
 from registry.identity import id_number_check_digit
 from registry.models import Area, Household, HouseholdEvent, Member, RoleAssignment, User
 from registry.services import role_assign, villager_link
@@ -339,8 +340,16 @@ class Command(BaseCommand):
             "--batch-size", type=int, default=5000, help="households per insert transaction"
         )
         parser.add_argument("--quiet", action="store_true", help="print only the login table")
+        parser.add_argument(
+            "--no-points",
+            dest="with_points",
+            action="store_false",
+            help="skip the demo earning rules and points",
+        )
 
-    def handle(self, *args, households: int, batch_size: int, quiet: bool, **options):
+    def handle(
+        self, *args, households: int, batch_size: int, quiet: bool, with_points: bool, **options
+    ):
         if not 0 <= households <= MAX_HOUSEHOLDS:
             raise CommandError(f"--households must be between 0 and {MAX_HOUSEHOLDS:,}.")
         if batch_size < 1:
@@ -360,6 +369,8 @@ class Command(BaseCommand):
         with override_settings(DEBUG=False):
             self.stage("住户", lambda: self.ensure_households(villages, sequence, households))
         rows = self.stage("账号", lambda: self.ensure_logins(district, town_a, village_a))
+        if with_points:
+            self.stage("积分", lambda: self.ensure_points(district, village_a))
         if not quiet:
             self.stdout.write(f"完成，共用时 {time.perf_counter() - started:.2f} 秒\n")
         self.print_logins(rows)
@@ -637,6 +648,56 @@ class Command(BaseCommand):
             user__username__in=[login[0] for login in data.STAFF_LOGINS]
         ).aggregate(n=Count("id"))["n"]
         return rows, f"{len(rows)} 个演示账号（新建 {created} 个），{roles} 项岗位授权"
+
+    def ensure_points(self, district: Area, village: Area) -> tuple[None, str]:
+        """District earning rules, and points for the first households of village A recorded by
+        `committee` and approved by `committee2` (idempotent: every claim has a fixed key)."""
+        from points.models import EarningRule
+        from points.services.claims import claim_approve, claim_record
+        from points.services.rules import rule_create
+
+        today = timezone.localdate()
+        versions = {}
+        for code, category, kind, name, description, points, caps in data.DEMO_RULES:
+            rule = EarningRule.objects.filter(area=district, code=code).first()
+            if rule is None:
+                rule = rule_create(
+                    actor=None,
+                    area=district,
+                    code=code,
+                    category=category,
+                    kind=kind,
+                    is_published=True,
+                    name=name,
+                    description=description,
+                    points=points,
+                    valid_from=today.replace(month=1, day=1),
+                    **caps,
+                )
+            versions[code] = rule.versions.order_by("-version").first()
+        recorder = User.objects.get(username="committee")
+        checker = User.objects.get(username="committee2")
+        households = list(
+            Household.objects.filter(village=village, status=Household.Status.ACTIVE).order_by(
+                "number"
+            )[: data.DEMO_POINTS_HOUSEHOLDS]
+        )
+        claims = 0
+        for index, household in enumerate(households):
+            plan = data.DEMO_POINTS_PLAN[index % len(data.DEMO_POINTS_PLAN)]
+            for step, code in enumerate(plan):
+                claim = claim_record(
+                    household=household,
+                    version=versions[code],
+                    actor=recorder,
+                    idempotency_key=f"demo:{household.pk}:{step}",
+                    occurred_on=today,
+                )
+                claims += 1
+                # The first household keeps its last claim waiting, to show "pending".
+                if not (index == 0 and step == len(plan) - 1):
+                    claim_approve(claim=claim, approver=checker)
+        return None, f"{len(versions)} 条积分细则，{len(households)} 户的 {claims} 条积分记录"
 
     def print_logins(self, rows: list[tuple[str, ...]]) -> None:
         header = ("角色", "账号/手机号", "密码", "范围")

@@ -6,9 +6,9 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 
-from registry import demo_names
+from meijia import demo_names
+from meijia.management.commands import seed_demo
 from registry.identity import is_valid_id_number, normalize_phone
-from registry.management.commands import seed_demo
 from registry.models import Area, Household, HouseholdEvent, Member, RoleAssignment, User
 
 Role = RoleAssignment.Role
@@ -197,11 +197,11 @@ def test_running_twice_creates_nothing_new():
 
 @pytest.mark.django_db
 def test_growing_adds_only_the_difference_and_matches_a_fresh_run():
-    seed(200)
+    seed(200, with_points=False)
     old_ids = set(Household.objects.values_list("pk", flat=True))
     people_200 = snapshot()
 
-    output = seed(300)
+    output = seed(300, with_points=False)
 
     assert "新增 100 户" in output
     assert Household.objects.count() == 300
@@ -210,9 +210,10 @@ def test_growing_adds_only_the_difference_and_matches_a_fresh_run():
     people_300 = snapshot()
     assert set(people_200) <= set(people_300)
 
-    # The same 300 households come out of a single run.
+    # The same 300 households come out of a single run (without points: the ledger keeps
+    # households from being deleted).
     Household.objects.all().delete()
-    seed(300, batch_size=7)
+    seed(300, batch_size=7, with_points=False)
     assert snapshot() == people_300
     assert RoleAssignment.objects.filter(role=Role.VILLAGER).count() == 1
 
@@ -268,3 +269,19 @@ def test_id_numbers_and_phones_stay_unique_up_to_the_maximum():
     assert len(id_numbers) == len(phones) == len(keys)
     assert demo_names.VILLAGER_PHONE not in phones
     assert all(normalize_phone(phone) == phone for phone in phones)
+
+
+@pytest.mark.django_db
+def test_demo_points_are_recorded_approved_and_idempotent():
+    from points.models import LedgerTransaction, PointsClaim
+    from points.selectors import ledger_problems_list
+
+    call_command("seed_demo", households=200, quiet=True)
+    paid = LedgerTransaction.objects.count()
+    assert paid > 0
+    assert PointsClaim.objects.filter(status=PointsClaim.Status.PENDING).count() == 1
+    approved = LedgerTransaction.objects.exclude(approver=None).first()
+    assert approved.actor.username == "committee" and approved.approver.username == "committee2"
+    call_command("seed_demo", households=200, quiet=True)
+    assert LedgerTransaction.objects.count() == paid
+    assert ledger_problems_list()[0] == []

@@ -174,3 +174,71 @@ STAFF_LOGINS: list[tuple[str, str, str, str | None, str]] = [
     ("shop", "郑桂芳", "美家超市店主", "shopkeeper", "village"),
 ]
 VILLAGER_USERNAME = "villager"
+
+
+# --- Demo points (seed_demo's last stage) ---------------------------------------------------------
+# (code, category, kind, name, description for villagers, points, caps)
+DEMO_RULES = [
+    (
+        "sorting-excellent",
+        "sorting",
+        "earn",
+        "垃圾分类 优",
+        "四类垃圾分得清、投得准，桶边干净。",
+        3,
+        {"cap_per_day": 3},
+    ),
+    (
+        "sorting-good",
+        "sorting",
+        "earn",
+        "垃圾分类 良",
+        "基本分类正确，偶有混投。",
+        2,
+        {"cap_per_day": 3},
+    ),
+    (
+        "sorting-pass",
+        "sorting",
+        "earn",
+        "垃圾分类 合格",
+        "能够分类投放。",
+        1,
+        {"cap_per_day": 3, "auto_approve_up_to": 1},
+    ),
+    (
+        "sorting-fail",
+        "sorting",
+        "deduct",
+        "垃圾分类 不合格",
+        "未分类或乱扔垃圾，扣分。",
+        2,
+        {"cap_per_day": 2},
+    ),
+    (
+        "courtyard-5",
+        "courtyard",
+        "earn",
+        "美家美院 五星",
+        "院落整洁、物品有序、有绿化、厕所干净、有家风家训。",
+        30,
+        {"cap_per_month": 30},
+    ),
+    (
+        "class-attend",
+        "class",
+        "earn",
+        "美她学堂 到课",
+        "参加一次线下课堂。",
+        5,
+        {"cap_per_month": 20},
+    ),
+]
+DEMO_POINTS_HOUSEHOLDS = 40
+DEMO_POINTS_PLAN = [
+    ["sorting-excellent", "courtyard-5", "class-attend"],
+    ["sorting-good", "class-attend"],
+    ["sorting-pass", "courtyard-5"],
+    ["sorting-excellent"],
+    ["sorting-fail", "class-attend"],
+]
