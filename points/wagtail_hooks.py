@@ -7,6 +7,7 @@ from wagtail.permissions import register_permission_policy
 from points.models import EarningRule
 from points.services.claims import RECORDERS
 from points.viewsets import EarningRuleViewSet, permission_policy
+from points.viewsets_expiry import ExpiryPolicyViewSet
 from registry.scoping import has_role
 
 register_permission_policy(EarningRule, permission_policy, exact_class=True)
@@ -32,3 +33,8 @@ def register_claim_menu_item():
     return _RecorderMenuItem(
         _("Points to approve"), reverse("points_claims:queue"), icon_name="tasks", order=170
     )
+
+
+@hooks.register("register_admin_viewset")
+def register_expiry_viewset():
+    return ExpiryPolicyViewSet()

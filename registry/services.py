@@ -252,6 +252,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.view_household",
         "registry.add_householdimport",
         "registry.view_householdimport",
+        "points.add_expirypolicy",
+        "points.change_expirypolicy",
+        "points.view_expirypolicy",
     ],
     Role.TOWN_ADMIN: [
         "wagtailadmin.access_admin",

@@ -64,6 +64,8 @@ class ExpiryPolicy(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    scope_area_field = "district__path"
+
     class Meta:
         verbose_name = _("points expiry policy")
         verbose_name_plural = _("points expiry policies")

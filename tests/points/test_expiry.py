@@ -335,3 +335,34 @@ def test_a_redemption_between_reading_and_expiring_is_not_expired_twice():
     assert summary.points_expired == 7
     assert _balance(household) == 10
     assert ledger_problems_list()[0] == []
+
+
+@pytest.mark.django_db
+def test_district_admin_sets_the_policy_in_the_work_desk(client, tree):
+    from allauth.mfa.models import Authenticator
+    from django.urls import reverse
+
+    from points.models import ExpiryPolicy
+    from tests.factories import Role, make_staff, make_tree
+
+    admin = make_staff(Role.DISTRICT_ADMIN, tree["district"])
+    Authenticator.objects.create(user=admin, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(admin)
+    response = client.post(
+        reverse("points_expiry:add"),
+        {
+            "district": tree["district"].pk,
+            "mode": "rolling",
+            "months": "12",
+            "starts_on": "2027-01-01",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    policy = ExpiryPolicy.objects.get(district=tree["district"])
+    assert (policy.mode, policy.months) == ("rolling", 12)
+    other = make_tree(villages=1)["district"]
+    foreign = ExpiryPolicy.objects.create(district=other, mode="none")
+    assert client.get(reverse("points_expiry:edit", args=[foreign.pk])).status_code == 404
+    committee = make_staff(Role.COMMITTEE, tree["villages"][0])
+    client.force_login(committee)
+    assert client.get(reverse("points_expiry:index")).status_code == 302
