@@ -194,3 +194,18 @@ def test_pending_points_and_rules_are_shown(client, family, tree):
     ]
     points = client.get(f"/api/v1/households/{family['house'].pk}/points").json()
     assert points["pending"] == 20
+
+
+def test_members_of_a_household_all_see_the_same_account(client, family):
+    from registry.models import Member
+
+    Member.objects.create(
+        household=family["house"], name="孙小军", relation=Member.Relation.SON, phone="13900000009"
+    )
+    son = UserFactory(phone="13900000009", phone_verified=True)
+    villager_link(user=son)
+    _award(family, family["house"], 6, "a1")
+    for person in (family["villager"], son):
+        client.force_login(person)
+        points = client.get(f"/api/v1/households/{family['house'].pk}/points").json()
+        assert points["balance"] == 6
