@@ -68,11 +68,9 @@ def posting_hash(
 
 
 def household_account(household: Household) -> Account:
-    account = getattr(household, "_points_account_cache", None)
-    if account is None:
-        account, _created = Account.objects.get_or_create(
-            kind=Account.Kind.HOUSEHOLD, household=household
-        )
+    account, _created = Account.objects.get_or_create(
+        kind=Account.Kind.HOUSEHOLD, household=household
+    )
     return account
 
 
@@ -153,6 +151,8 @@ def record(
         found = _existing(idempotency_key, kind, legs)
         if found is not None:
             return found
+        if reverses is not None and LedgerTransaction.objects.filter(reverses=reverses).exists():
+            raise LedgerError("already_reversed", _("This has already been reversed."))
         for account_id, delta in deltas.items():
             if locked[account_id].balance + delta < 0:
                 raise LedgerError(
@@ -160,8 +160,6 @@ def record(
                     _("Not enough points: the household has %(balance)s.")
                     % {"balance": locked[account_id].balance},
                 )
-        if reverses is not None and LedgerTransaction.objects.filter(reverses=reverses).exists():
-            raise LedgerError("already_reversed", _("This has already been reversed."))
         try:
             with transaction.atomic():
                 entry = LedgerTransaction.objects.create(

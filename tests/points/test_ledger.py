@@ -213,3 +213,11 @@ def test_household_keeps_its_points_when_it_moves(household, tree):
     )
     assert _balance(household) == 15
     assert ledger_problems_list()[0] == []
+
+
+def test_a_second_reversal_is_refused_as_such_even_without_points(household):
+    award = _award(household, 100, "a")
+    points_reverse(original=award, reason="评错了", idempotency_key="r1", actor=None)
+    with pytest.raises(LedgerError) as error:
+        points_reverse(original=award, reason="评错了", idempotency_key="r2", actor=None)
+    assert error.value.code == "already_reversed"
