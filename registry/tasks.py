@@ -35,3 +35,11 @@ def register_import_apply_task(job_id: int, actor_id: int) -> None:
         register_import_apply(job=job, actor=actor)
     except RegisterError as exc:
         logger.warning("register import %s: import refused (%s)", job_id, exc.code)
+
+
+@shared_task
+def purge_phone_codes() -> int:
+    """Hourly: forget phone codes that expired an hour ago (they are refused as expired anyway)."""
+    from registry.codes import purge_phone_codes as purge
+
+    return purge()

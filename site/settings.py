@@ -277,6 +277,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "points.tasks.expire_points",
         "schedule": crontab(hour=1, minute=30),
     },
+    "purge-phone-codes": {
+        "task": "registry.tasks.purge_phone_codes",
+        "schedule": crontab(minute=17),
+    },
 }
 
 # --- Household register ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from .accounts import RoleAssignment, User
 from .areas import Area
+from .codes import PhoneCode
 from .households import Household, HouseholdEvent, Member
 from .imports import ExportRecord, HouseholdImport
 
@@ -10,6 +11,7 @@ __all__ = [
     "HouseholdEvent",
     "HouseholdImport",
     "Member",
+    "PhoneCode",
     "RoleAssignment",
     "User",
 ]

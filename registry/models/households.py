@@ -44,6 +44,11 @@ class Household(ClusterableModel):
     )
     number = models.CharField(_("household number"), max_length=20)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    card_version = models.PositiveSmallIntegerField(
+        _("card version"),
+        default=1,
+        help_text=_("Printed household cards carry this number; reporting a card lost raises it."),
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )
@@ -193,6 +198,7 @@ class HouseholdEvent(models.Model):
         MOVED = "moved", _("Moved to another village")
         MERGED = "merged", _("Merged")
         IMPORTED = "imported", _("Updated by import")
+        CARD_REISSUED = "card", _("Card reported lost and reissued")
 
     household = models.ForeignKey(
         Household, on_delete=models.CASCADE, related_name="events", verbose_name=_("household")

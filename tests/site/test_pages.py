@@ -55,10 +55,19 @@ def test_no_template_or_stylesheet_names_another_host():
     assert offenders == []
 
 
-def test_chinese_catalogue_is_complete_and_compiled():
+CATALOGUES = sorted(
+    path.parent.relative_to(ROOT).as_posix()
+    for path in ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po")
+)
+
+
+@pytest.mark.parametrize("where", CATALOGUES)
+def test_chinese_catalogue_is_complete_and_compiled(where):
+    """Every app's catalogue (site/, and apps with their own locale/) is translated and compiled."""
     import gettext
 
-    folder = ROOT / "site/locale/zh_Hans/LC_MESSAGES"
+    assert "site/locale/zh_Hans/LC_MESSAGES" in CATALOGUES
+    folder = ROOT / where
     text = (folder / "django.po").read_text(encoding="utf-8")
     body = text.split("\n\n", 1)[1]
     assert "#, fuzzy" not in body

@@ -1,0 +1,257 @@
+"""Household codes: the one mechanism behind every scanner (door, counter, class check-in).
+
+Two kinds of code name a household:
+
+* a **card** code, printed on door plates and household cards: static, signed, carrying the
+  household's ``card_version``; reporting a card lost raises the version and the old card is
+  refused at once;
+* a **phone** code, shown on the villager's phone: signed, valid about a minute, usable once,
+  with an 8-digit number under the QR for typing when a camera fails.
+
+Tokens are opaque (no name, number or phone in them) and use QR's alphanumeric alphabet so the
+printed squares stay small. Scanners call :func:`read_code` to preview (no side effect) and
+:func:`consume_code` inside their own ``transaction.atomic`` when the code is spent, so a
+rolled-back redemption leaves the code usable.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hmac
+import secrets
+import struct
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from registry.exceptions import RegisterError
+from registry.models import Household, HouseholdEvent, PhoneCode, User
+
+PHONE_CODE_TTL = datetime.timedelta(seconds=60)
+# A phone code previewed in time may still be confirmed a little later (the basket takes time).
+PHONE_CODE_CONFIRM_WINDOW = datetime.timedelta(minutes=5)
+GUESS_LIMIT = 10
+GUESS_WINDOW_SECONDS = 600
+
+_CARD = "MJC"
+_PHONE = "MJP"
+_MAC_BYTES = 10
+_SALT = "meijia.registry.codes"
+
+
+class CodeRefused(RegisterError):
+    """A code that cannot be used; ``code`` is the machine-readable reason."""
+
+
+@dataclass(frozen=True)
+class ScannedCode:
+    household: Household
+    kind: str  # "card" or "phone"
+    issued_at: datetime.datetime | None = None
+    phone_code_id: int | None = None
+    card_version: int | None = None
+
+
+@dataclass(frozen=True)
+class IssuedPhoneCode:
+    token: str
+    digits: str
+    expires_at: datetime.datetime
+
+
+def _mac(prefix: str, payload: bytes) -> bytes:
+    return salted_hmac(_SALT, prefix.encode() + payload, algorithm="sha256").digest()[:_MAC_BYTES]
+
+
+def _encode(prefix: str, payload: bytes) -> str:
+    body = base64.b32encode(payload + _mac(prefix, payload)).decode().rstrip("=")
+    return prefix + body
+
+
+def _decode(token: str) -> tuple[str, bytes]:
+    prefix, body = token[:3], token[3:]
+    if prefix not in (_CARD, _PHONE) or not body or not body.isalnum() or body != body.upper():
+        raise CodeRefused("malformed", _("This is not a 美家 household code."))
+    try:
+        raw = base64.b32decode(body + "=" * (-len(body) % 8))
+    except (ValueError, TypeError):
+        raise CodeRefused("malformed", _("This is not a 美家 household code.")) from None
+    # Re-encoding must give back exactly what was scanned: no alternative spellings.
+    if base64.b32encode(raw).decode().rstrip("=") != body or len(raw) <= _MAC_BYTES:
+        raise CodeRefused("malformed", _("This is not a 美家 household code."))
+    payload, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
+    if not hmac.compare_digest(mac, _mac(prefix, payload)):
+        raise CodeRefused("bad_signature", _("This code was not issued by this system."))
+    return prefix, payload
+
+
+def card_token(household: Household) -> str:
+    """The static code printed on the household's card and door plate (current version)."""
+    return _encode(_CARD, struct.pack(">IH", household.pk, household.card_version))
+
+
+def issue_phone_code(
+    household: Household, *, now: datetime.datetime | None = None
+) -> IssuedPhoneCode:
+    """A fresh dynamic code for the villager's phone page."""
+    now = now or timezone.now()
+    expires_at = now + PHONE_CODE_TTL
+    for _attempt in range(20):
+        nonce = secrets.token_bytes(8)
+        digits = f"{secrets.randbelow(10**8):08d}"
+        try:
+            with transaction.atomic():
+                PhoneCode.objects.create(
+                    household=household,
+                    nonce=nonce.hex(),
+                    digits=digits,
+                    issued_at=now,
+                    expires_at=expires_at,
+                )
+        except IntegrityError:
+            continue  # the 8 digits are taken by a live code: draw again
+        payload = nonce + struct.pack(">I", int(now.timestamp()))
+        return IssuedPhoneCode(_encode(_PHONE, payload), digits, expires_at)
+    raise CodeRefused("busy", _("Could not make a code just now. Please try again."))
+
+
+def _count_guess(actor: User | None) -> None:
+    key = f"codes:guess:{actor.pk if actor else 'anon'}"
+    cache.add(key, 0, GUESS_WINDOW_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, GUESS_WINDOW_SECONDS)
+
+
+def _guessed_too_often(actor: User | None) -> bool:
+    return (cache.get(f"codes:guess:{actor.pk if actor else 'anon'}") or 0) >= GUESS_LIMIT
+
+
+def _check_household(household: Household) -> Household:
+    if household.status != Household.Status.ACTIVE:
+        raise CodeRefused("inactive", _("This household is no longer active in the register."))
+    return household
+
+
+def read_code(
+    text: str,
+    *,
+    actor: User | None = None,
+    max_age: datetime.timedelta = PHONE_CODE_TTL,
+    now: datetime.datetime | None = None,
+) -> ScannedCode:
+    """Check a scanned token or a typed 8-digit number and name its household. No side effects
+    except counting wrong typed numbers, which are limited per person to stop guessing."""
+    now = now or timezone.now()
+    text = (text or "").strip()
+    if text.isdigit():
+        return _read_digits(text, actor=actor, now=now)
+    prefix, payload = _decode(text)
+    if prefix == _CARD:
+        if len(payload) != 6:
+            raise CodeRefused("malformed", _("This is not a 美家 household code."))
+        household_id, version = struct.unpack(">IH", payload)
+        household = Household.objects.select_related("village").filter(pk=household_id).first()
+        if household is None:
+            raise CodeRefused("unknown", _("This household is not in the register."))
+        if version != household.card_version:
+            raise CodeRefused(
+                "revoked",
+                _("This card was reported lost. Please use the new card or the phone code."),
+            )
+        return ScannedCode(_check_household(household), "card", card_version=version)
+    if len(payload) != 12:
+        raise CodeRefused("malformed", _("This is not a 美家 household code."))
+    nonce, (issued,) = payload[:8], struct.unpack(">I", payload[8:])
+    issued_at = datetime.datetime.fromtimestamp(issued, tz=datetime.UTC)
+    if now - issued_at > max_age:
+        raise CodeRefused("expired", _("This code has expired. Ask the villager to refresh it."))
+    row = PhoneCode.objects.select_related("household__village").filter(nonce=nonce.hex()).first()
+    if row is None:
+        raise CodeRefused("expired", _("This code has expired. Ask the villager to refresh it."))
+    if row.used_at is not None:
+        raise CodeRefused("used", _("This code has already been used. Ask for a new one."))
+    return ScannedCode(_check_household(row.household), "phone", row.issued_at, row.pk)
+
+
+def _read_digits(text: str, *, actor: User | None, now: datetime.datetime) -> ScannedCode:
+    if _guessed_too_often(actor):
+        raise CodeRefused(
+            "too_many_attempts", _("Too many wrong numbers. Please scan the code instead.")
+        )
+    row = None
+    if len(text) == 8:
+        row = (
+            PhoneCode.objects.select_related("household__village")
+            .filter(digits=text, expires_at__gt=now)
+            .first()
+        )
+    if row is None:
+        _count_guess(actor)
+        raise CodeRefused("unknown_number", _("No current code has this number. Check and retry."))
+    if row.used_at is not None:
+        raise CodeRefused("used", _("This code has already been used. Ask for a new one."))
+    return ScannedCode(_check_household(row.household), "phone", row.issued_at, row.pk)
+
+
+def consume_code(
+    scanned: ScannedCode, *, purpose: str, now: datetime.datetime | None = None
+) -> None:
+    """Spend a scanned code inside the caller's transaction. A phone code is used once; a card
+    code is checked against the current card version (it may have been reported lost since)."""
+    now = now or timezone.now()
+    if scanned.kind == "card":
+        version = (
+            Household.objects.filter(pk=scanned.household.pk)
+            .values_list("card_version", flat=True)
+            .first()
+        )
+        if version != scanned.card_version:
+            raise CodeRefused(
+                "revoked",
+                _("This card was reported lost. Please use the new card or the phone code."),
+            )
+        return
+    # The conditional UPDATE is the single-use guard: of two concurrent confirmations of one
+    # code, the database lets exactly one row change; the other sees zero rows and is refused.
+    changed = PhoneCode.objects.filter(
+        pk=scanned.phone_code_id,
+        used_at__isnull=True,
+        issued_at__gte=now - PHONE_CODE_CONFIRM_WINDOW,
+    ).update(used_at=now, used_for=purpose[:40])
+    if changed != 1:
+        row = PhoneCode.objects.filter(pk=scanned.phone_code_id).first()
+        if row is None or row.used_at is None:
+            raise CodeRefused(
+                "expired", _("This code has expired. Ask the villager to refresh it.")
+            )
+        raise CodeRefused("used", _("This code has already been used. Ask for a new one."))
+
+
+def report_card_lost(*, actor: User | None, household: Household, note: str = "") -> int:
+    """Reissue the household's card: the version goes up and every older card is refused."""
+    with transaction.atomic():
+        locked = Household.objects.select_for_update().get(pk=household.pk)
+        locked.card_version += 1
+        locked.save(update_fields=["card_version", "updated_at"])
+        HouseholdEvent.objects.create(
+            household=locked,
+            kind=HouseholdEvent.Kind.CARD_REISSUED,
+            effective_on=timezone.localdate(),
+            note=note[:200] or _("Card version %(version)s") % {"version": locked.card_version},
+            actor=actor,
+        )
+    household.card_version = locked.card_version
+    return locked.card_version
+
+
+def purge_phone_codes(*, older_than: datetime.timedelta = datetime.timedelta(hours=1)) -> int:
+    """Delete phone codes that expired long enough ago that nobody can confirm them."""
+    deleted, _counts = PhoneCode.objects.filter(expires_at__lt=timezone.now() - older_than).delete()
+    return deleted

@@ -1,0 +1,154 @@
+import datetime
+import os
+import shutil
+import subprocess
+
+import pytest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from registry import codes
+from registry.codes import CodeRefused
+from registry.models import Household, HouseholdEvent, PhoneCode
+from registry.qr import qr_png, qr_svg
+from tests.factories import make_household, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def household(tree):
+    return make_household(tree["villages"][0])
+
+
+def _refused(text, reason, **kwargs):
+    with pytest.raises(CodeRefused) as caught:
+        codes.read_code(text, **kwargs)
+    assert caught.value.code == reason, caught.value.code
+    return caught.value
+
+
+def test_a_card_code_names_its_household_and_holds_no_personal_data(household):
+    token = codes.card_token(household)
+    scanned = codes.read_code(token)
+    assert scanned.household == household and scanned.kind == "card"
+    assert household.number not in token and "王" not in token
+    assert token.isalnum() and token == token.upper()  # QR alphanumeric mode
+
+
+def test_reporting_a_card_lost_refuses_the_old_card_at_once(household):
+    old = codes.card_token(household)
+    staff = make_staff("village", household.village)
+    scanned_before = codes.read_code(old)
+    assert codes.report_card_lost(actor=staff, household=household) == 2
+    _refused(old, "revoked")
+    assert codes.read_code(codes.card_token(household)).household == household
+    # A preview made before the loss cannot be spent after it.
+    with pytest.raises(CodeRefused) as caught:
+        codes.consume_code(scanned_before, purpose="test")
+    assert caught.value.code == "revoked"
+    assert HouseholdEvent.objects.filter(
+        household=household, kind=HouseholdEvent.Kind.CARD_REISSUED, actor=staff
+    ).exists()
+
+
+def test_a_phone_code_is_used_once(household):
+    issued = codes.issue_phone_code(household)
+    assert len(issued.digits) == 8 and issued.digits.isdigit()
+    scanned = codes.read_code(issued.token)
+    assert scanned.household == household and scanned.kind == "phone"
+    codes.consume_code(scanned, purpose="redemption")
+    _refused(issued.token, "used")
+    with pytest.raises(CodeRefused) as caught:
+        codes.consume_code(scanned, purpose="redemption")
+    assert caught.value.code == "used"
+
+
+def test_the_typed_number_reads_like_the_qr(household):
+    issued = codes.issue_phone_code(household)
+    assert (
+        codes.read_code(issued.digits).phone_code_id == codes.read_code(issued.token).phone_code_id
+    )
+
+
+def test_a_phone_code_expires_after_about_a_minute(household):
+    start = timezone.now()
+    issued = codes.issue_phone_code(household, now=start)
+    assert codes.read_code(issued.token, now=start + datetime.timedelta(seconds=59))
+    _refused(issued.token, "expired", now=start + datetime.timedelta(seconds=61))
+    _refused(issued.digits, "unknown_number", now=start + datetime.timedelta(seconds=61))
+    # Previewed in time, it can still be confirmed while the basket is built...
+    scanned = codes.read_code(issued.token, now=start + datetime.timedelta(seconds=30))
+    codes.consume_code(scanned, purpose="t", now=start + datetime.timedelta(minutes=3))
+    # ...but not an old preview much later.
+    late = codes.issue_phone_code(household, now=start)
+    scanned = codes.read_code(late.token, now=start)
+    with pytest.raises(CodeRefused) as caught:
+        codes.consume_code(scanned, purpose="t", now=start + datetime.timedelta(minutes=6))
+    assert caught.value.code == "expired"
+
+
+@pytest.mark.parametrize("kind", ["card", "phone"])
+def test_every_single_character_changed_is_refused(household, kind):
+    token = (
+        codes.card_token(household) if kind == "card" else codes.issue_phone_code(household).token
+    )
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    for index, char in enumerate(token):
+        for replacement in {alphabet[(alphabet.find(char) + 1) % 32], char.lower(), "0"} - {char}:
+            altered = token[:index] + replacement + token[index + 1 :]
+            with pytest.raises(CodeRefused):
+                codes.read_code(altered)
+    for broken in ["", "MJC", token[:-1], token + "A", " " + token[:5], "https://example.com/"]:
+        with pytest.raises(CodeRefused):
+            codes.read_code(broken)
+
+
+def test_a_code_signed_with_another_key_is_refused(household, settings):
+    token = codes.card_token(household)
+    settings.SECRET_KEY = "another-key-entirely-" + "x" * 40
+    assert salted_hmac("a", "b").digest()  # the new key is in force
+    _refused(token, "bad_signature")
+
+
+def test_guessing_typed_numbers_is_limited(household):
+    staff = make_staff("shopkeeper", household.village)
+    issued = codes.issue_phone_code(household)
+    wrong = f"{(int(issued.digits) + 1) % 10**8:08d}"
+    for _ in range(codes.GUESS_LIMIT):
+        _refused(wrong, "unknown_number", actor=staff)
+    _refused(issued.digits, "too_many_attempts", actor=staff)
+    # Another person is not blocked by someone else's guessing.
+    other = make_staff("shopkeeper", household.village)
+    assert codes.read_code(issued.digits, actor=other).household == household
+
+
+def test_an_inactive_household_code_is_refused(household):
+    token = codes.card_token(household)
+    Household.objects.filter(pk=household.pk).update(status=Household.Status.CANCELLED)
+    _refused(token, "inactive")
+
+
+def test_old_phone_codes_are_purged(household):
+    start = timezone.now() - datetime.timedelta(hours=2)
+    codes.issue_phone_code(household, now=start)
+    codes.issue_phone_code(household)
+    assert codes.purge_phone_codes() == 1
+    assert PhoneCode.objects.count() == 1
+
+
+def test_qr_images_decode_with_an_independent_reader(household, tmp_path):
+    zbarimg = shutil.which("zbarimg")
+    if zbarimg is None:
+        if os.environ.get("MEIJIA_STRICT_SKIPS") == "1":
+            pytest.fail("zbarimg (Debian's zbar-tools) is needed in CI")
+        pytest.skip("zbarimg is not installed")
+    tokens = [codes.card_token(household), codes.issue_phone_code(household).token]
+    for index, token in enumerate(tokens):
+        path = tmp_path / f"{index}.png"
+        path.write_bytes(qr_png(token))
+        result = subprocess.run(  # noqa: S603 - a fixed program and our own file
+            [zbarimg, "--quiet", "--raw", str(path)], capture_output=True, text=True, check=True
+        )
+        assert result.stdout.strip() == token
+    assert qr_svg(tokens[0]).startswith("<svg")
