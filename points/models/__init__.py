@@ -2,6 +2,7 @@ from .claims import PointsClaim
 from .expiry import ExpiryNotice, ExpiryPolicy
 from .ledger import Account, LedgerCheck, LedgerTransaction, Posting
 from .rules import EarningRule, EarningRuleVersion
+from .sorting import Photo, SortingCheck, SortingRound
 
 __all__ = [
     "Account",
@@ -11,6 +12,9 @@ __all__ = [
     "ExpiryPolicy",
     "LedgerCheck",
     "LedgerTransaction",
+    "Photo",
     "PointsClaim",
     "Posting",
+    "SortingCheck",
+    "SortingRound",
 ]
