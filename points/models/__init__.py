@@ -1,3 +1,12 @@
+from .appraisals import (
+    AppraisalCampaign,
+    AppraisalCriterion,
+    AppraisalLevel,
+    AppraisalResult,
+    AppraisalScore,
+    Commendation,
+    Objection,
+)
 from .claims import PointsClaim
 from .expiry import ExpiryNotice, ExpiryPolicy
 from .ledger import Account, LedgerCheck, LedgerTransaction, Posting
@@ -6,6 +15,13 @@ from .sorting import Photo, SortingCheck, SortingRound
 
 __all__ = [
     "Account",
+    "AppraisalCampaign",
+    "AppraisalCriterion",
+    "AppraisalLevel",
+    "AppraisalResult",
+    "AppraisalScore",
+    "Commendation",
+    "Objection",
     "EarningRule",
     "EarningRuleVersion",
     "ExpiryNotice",
