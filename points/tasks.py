@@ -29,3 +29,13 @@ def photo_thumbnail(photo_id: int) -> None:
     photo = Photo.objects.filter(pk=photo_id).first()
     if photo is not None:
         photo_thumbnail_make(photo=photo)
+
+
+@shared_task
+def end_publicity() -> dict:
+    """Daily (Celery beat, 00:20): award what ended publicity periods allow; idempotent."""
+    from dataclasses import asdict
+
+    from points.services.publicity import publicity_end_run
+
+    return asdict(publicity_end_run())
