@@ -1,6 +1,6 @@
 from django.urls import path
 
-from points import views_sorting
+from points import views_appraisals, views_sorting
 
 app_name = "points"
 
@@ -15,4 +15,23 @@ urlpatterns = [
         name="sorting_household",
     ),
     path("sorting/<int:pk>/grade/", views_sorting.round_grade, name="sorting_grade"),
+    path("appraisals/", views_appraisals.campaign_list, name="campaigns"),
+    path("appraisals/new/", views_appraisals.campaign_create, name="campaign_create"),
+    path("appraisals/<int:pk>/", views_appraisals.campaign_detail, name="campaign"),
+    path("appraisals/<int:pk>/verify/", views_appraisals.campaign_verify, name="campaign_verify"),
+    path(
+        "appraisals/<int:pk>/household/<int:household>/",
+        views_appraisals.campaign_score,
+        name="campaign_score",
+    ),
+    path("objections/<int:pk>/answer/", views_appraisals.objection_answer, name="objection_answer"),
+    path("objections/new/", views_appraisals.objection_create, name="objection_create"),
+    path("publicity/", views_appraisals.publicity, name="publicity"),
+    path("commendations/", views_appraisals.commendation_list, name="commendations"),
+    path("commendations/new/", views_appraisals.commendation_create, name="commendation_create"),
+    path(
+        "commendations/<int:pk>/decide/",
+        views_appraisals.commendation_decide,
+        name="commendation_decide",
+    ),
 ]
