@@ -288,3 +288,85 @@ def publicity_list(*, area: Area, today: datetime.date | None = None) -> list[Pu
         )
     notices.sort(key=lambda notice: (notice.ends_on, notice.village))
     return notices
+
+
+# --- What the villager's history shows -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a posting was made, for the household's history: the grade or star level
+    (``headline``), the rubric's lines ("院落整洁 18/20", the mean of the scorers), the scorers'
+    notes or the citation, and photos as (thumbnail, full size) URLs."""
+
+    headline: str
+    lines: tuple[str, ...]
+    note: str
+    photos: tuple[tuple[str, str], ...]
+
+
+def _photos(photos) -> tuple[tuple[str, str], ...]:
+    return tuple((photo.thumbnail_url, photo.image.url) for photo in photos if photo)
+
+
+def postings_with_evidence(postings) -> list:
+    """Attach ``evidence`` (an ``Evidence`` or None) to each posting of a page of history.
+
+    At most six queries for the whole page, whatever its length."""
+    from points.models import SortingCheck
+
+    postings = list(postings)
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for posting in postings:
+        entry = posting.transaction
+        if entry.source_id:
+            wanted[entry.source_type].add(entry.source_id)
+    found: dict[tuple[str, int], Evidence] = {}
+    if wanted.get("sorting_check"):
+        for check in SortingCheck.objects.filter(pk__in=wanted["sorting_check"]).select_related(
+            "photo", "round"
+        ):
+            found["sorting_check", check.pk] = Evidence(
+                headline=_("Garbage sorting %(date)s: %(grade)s")
+                % {"date": f"{check.round.held_on:%Y-%m-%d}", "grade": check.get_grade_display()},
+                lines=(),
+                note=check.note,
+                photos=_photos([check.photo]),
+            )
+    if wanted.get("appraisal_result"):
+        results = AppraisalResult.objects.filter(pk__in=wanted["appraisal_result"]).select_related(
+            "level", "campaign"
+        )
+        for result in results.prefetch_related(
+            "campaign__criteria",
+            Prefetch("scores", queryset=AppraisalScore.objects.prefetch_related("photos")),
+        ):
+            sheets = [s for s in result.scores.all() if s.revision == result.revision]
+            lines = []
+            for criterion in result.campaign.criteria.all():
+                values = [s.scores.get(str(criterion.pk), 0) for s in sheets]
+                mean = sum(values) / len(values) if values else 0
+                lines.append(f"{criterion.name} {mean:g}/{criterion.max_score}")
+            found["appraisal_result", result.pk] = Evidence(
+                headline=f"{result.level.name if result.level else ''} · {result.total:.1f}"
+                if result.total is not None
+                else "",
+                lines=tuple(lines),
+                note="；".join(s.note for s in sheets if s.note),
+                photos=tuple(p for s in sheets for p in _photos(s.photos.all())),
+            )
+    if wanted.get("commendation"):
+        for item in Commendation.objects.filter(pk__in=wanted["commendation"]).select_related(
+            "photo", "member"
+        ):
+            found["commendation", item.pk] = Evidence(
+                headline=f"{item.get_title_display()}"
+                + (f" · {item.member.name}" if item.member else ""),
+                lines=(),
+                note=item.citation,
+                photos=_photos([item.photo]),
+            )
+    for posting in postings:
+        entry = posting.transaction
+        posting.evidence = found.get((entry.source_type, entry.source_id))
+    return postings

@@ -11,6 +11,7 @@ from points.selectors import (
     household_points_get,
 )
 from points.selectors_rules import rules_for_area
+from points.selectors_scoring import postings_with_evidence
 from points.services.expiry import household_expiry_get
 from registry.selectors import household_get, household_list_for_villager
 
@@ -50,7 +51,9 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
             "points": household_points_get(household=found),
             "pending": household_pending_points(household=found),
             "expiry": household_expiry_get(household=found, on=timezone.localdate()),
-            "recent": household_history_list(household=found)[:RECENT_POSTINGS],
+            "recent": postings_with_evidence(
+                household_history_list(household=found)[:RECENT_POSTINGS]
+            ),
         },
     )
 
@@ -61,6 +64,7 @@ def household_history(request: HttpRequest, pk: int) -> HttpResponse:
     found = household_get(user=request.user, pk=pk)
     paginator = Paginator(household_history_list(household=found), HISTORY_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = postings_with_evidence(page.object_list)
     return render(request, "meijia/points_history.html", {"household": found, "page": page})
 
 

@@ -116,3 +116,11 @@ def test_scoring_pages_are_for_staff_of_the_village(client, tree):
     assert client.get(reverse("points:campaigns")).status_code == 404
     assert client.get(reverse("points:sorting_rounds")).status_code == 404
     assert client.get(reverse("points:commendations")).status_code == 404
+
+
+def test_work_desk_menu_links_to_the_scoring_pages(client, tree):
+    committee = make_staff(Role.COMMITTEE, tree["villages"][0], name="甲委员")
+    client.force_login(committee)
+    page = client.get("/admin/").content.decode()
+    for url in ("/scoring/sorting/", "/scoring/appraisals/", "/scoring/commendations/"):
+        assert url in page
