@@ -124,7 +124,7 @@ class PublicityEnd:
 def _award_result(result_id: int) -> bool:
     with transaction.atomic():
         result = (
-            AppraisalResult.objects.select_for_update()
+            AppraisalResult.objects.select_for_update(of=("self",))
             .select_related("campaign", "level", "household__village")
             .get(pk=result_id)
         )
@@ -150,7 +150,7 @@ def _award_result(result_id: int) -> bool:
 def _award_commendation(commendation_id: int) -> bool:
     with transaction.atomic():
         item = (
-            Commendation.objects.select_for_update()
+            Commendation.objects.select_for_update(of=("self",))
             .select_related("household__village")
             .get(pk=commendation_id)
         )

@@ -135,3 +135,26 @@ def test_pages_are_scoped_to_the_scorers_village(client, world, tree):
     assert response.status_code == 404
     villager_page = client.get(reverse("points:sorting_rounds"))
     assert world["village"].name not in villager_page.content.decode()
+
+
+def test_approval_queue_is_scoped_to_the_approvers_villages(client, world, tree):
+    from tests.factories import make_district, make_town, make_village
+
+    sorting_check_record(
+        round=world["round"],
+        household=world["households"][0],
+        grade="good",
+        actor=world["scorer"],
+        idempotency_key="queue-scope-1",
+    )
+    town_admin = make_staff(Role.TOWN_ADMIN, tree["town"], name="本镇干部")
+    client.force_login(town_admin)
+    assert "张0号" in client.get(reverse("points_claims:queue")).content.decode()
+    other_town = make_town(make_district("别区"), name="别镇")
+    make_village(other_town, name="别村")
+    stranger = make_staff(Role.TOWN_ADMIN, other_town, name="别镇干部")
+    client.force_login(stranger)
+    assert "张0号" not in client.get(reverse("points_claims:queue")).content.decode()
+    client.force_login(world["scorer"])
+    page = client.get(reverse("points_claims:queue")).content.decode()
+    assert "张0号" in page and "您登记的" in page
