@@ -158,3 +158,26 @@ def test_approval_queue_is_scoped_to_the_approvers_villages(client, world, tree)
     client.force_login(world["scorer"])
     page = client.get(reverse("points_claims:queue")).content.decode()
     assert "张0号" in page and "您登记的" in page
+
+
+def test_the_approver_sees_the_conflict_flag(client, world, tree):
+    for index, grade in enumerate(["good", "excellent"]):
+        sorting_check_record(
+            round=world["round"],
+            household=world["households"][5],
+            grade=grade,
+            actor=world["scorer"],
+            idempotency_key=f"conflict-flag-{index}",
+        )
+    client.force_login(make_staff(Role.COMMITTEE, world["village"], name="复核委员"))
+    page = client.get(reverse("points_claims:queue")).content.decode()
+    assert page.count("本轮评了 2 次：请比较后再审核。") == 2
+
+
+def test_the_villager_reaches_the_publicity_page_from_the_household_page(client, world):
+    from tests.points.test_appraisals import villager_of
+
+    house = world["households"][6]
+    client.force_login(villager_of(house))
+    page = client.get(reverse("household", args=[house.pk])).content.decode()
+    assert reverse("points:publicity") in page and "公示和异议" in page
