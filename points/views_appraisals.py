@@ -8,7 +8,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -121,10 +121,12 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     query = request.GET.get("q", "").strip()
     if query:
-        households = households.filter(number__icontains=query) | households.filter(
-            members__name__icontains=query
-        )
-    rows = [(household, results.get(household.pk)) for household in households.distinct()[:200]]
+        matches = Household.objects.filter(
+            Q(number__icontains=query) | Q(members__name__icontains=query),
+            village=campaign.village,
+        ).values("pk")
+        households = households.filter(pk__in=matches)
+    rows = [(household, results.get(household.pk)) for household in households[:200]]
     objections = (
         Objection.objects.filter(result__campaign=campaign)
         .select_related("result__household", "raised_by")

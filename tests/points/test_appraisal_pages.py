@@ -124,3 +124,30 @@ def test_work_desk_menu_links_to_the_scoring_pages(client, tree):
     page = client.get("/admin/").content.decode()
     for url in ("/scoring/sorting/", "/scoring/appraisals/", "/scoring/commendations/"):
         assert url in page
+
+
+def test_campaign_page_searches_households_with_few_queries(
+    client, tree, django_assert_max_num_queries
+):
+    from points.services.appraisals import appraisal_campaign_create
+
+    village = tree["villages"][0]
+    committee = make_staff(Role.COMMITTEE, village, name="甲委员")
+    for index in range(20):
+        make_household(village, head_name=f"宋{index}号")
+    import datetime
+
+    campaign = appraisal_campaign_create(
+        village=village,
+        title="评比",
+        period_start=datetime.date(2026, 11, 1),
+        period_end=datetime.date(2026, 11, 30),
+        actor=committee,
+    )
+    client.force_login(committee)
+    url = reverse("points:campaign", args=[campaign.pk])
+    with django_assert_max_num_queries(14):
+        page = client.get(url).content.decode()
+    assert page.count("宋") == 20
+    page = client.get(url, {"q": "宋1"}).content.decode()
+    assert "宋1号" in page and "宋12号" in page and "宋2号" not in page
