@@ -124,3 +124,43 @@ def test_sorting_round_with_an_offline_grade_then_approval_then_the_villager_see
     assert re.search(r"垃圾分类 \d{4}-\d{2}-\d{2}：良", text)
     screenshot(villager, "scoring-3-villager")
     context.close()
+
+
+def test_a_photo_taken_offline_waits_on_the_phone_and_arrives_with_its_grade(
+    phone, screenshot, tmp_path, settings
+):
+    from tests.points.factories import jpeg_bytes
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    tree = make_tree(villages=1)
+    village = tree["villages"][0]
+    make_sorting_rules(tree["district"])
+    household = make_household(village, head_name="韩桂兰")
+    scorer = make_staff(Role.COMMITTEE, village, name="李委员")
+    picture = tmp_path / "垃圾桶.jpg"
+    picture.write_bytes(jpeg_bytes(size=(2400, 1800), color="green"))
+
+    _sign_in(phone, scorer.username)
+    phone.goto("/scoring/sorting/")
+    phone.get_by_role("button", name="开始今天的检查").click()
+    phone.wait_for_url(re.compile(r"/scoring/sorting/\d+/"))
+    phone.locator(f"#h-{household.pk} a").first.click()
+    phone.wait_for_url(re.compile(r"/household/\d+/"))
+
+    phone.context.set_offline(True)
+    phone.locator("#id_note").fill("厨余垃圾混在其他垃圾里")
+    phone.locator("#id_photo").set_input_files(str(picture))
+    phone.get_by_role("button", name="不合格", exact=True).click()
+    phone.locator("[data-sync-count]").filter(has_text="1").wait_for()
+    assert "附照片" in phone.locator("[data-sync-list]").inner_text()
+    screenshot(phone, "scoring-4-offline-photo")
+    assert not SortingCheck.objects.exists()
+
+    phone.context.set_offline(False)
+    phone.locator("[data-sync-box]").get_by_role("button", name="立即上传").click(force=True)
+    phone.locator("[data-sync-box]").wait_for(state="hidden")
+    check = SortingCheck.objects.get()
+    assert check.grade == "fail" and check.note == "厨余垃圾混在其他垃圾里"
+    # Shrunk on the phone to 1,600 px, cleaned again on the server, thumbnail made.
+    assert (check.photo.width, check.photo.height) == (1600, 1200)
+    assert check.photo.thumbnail

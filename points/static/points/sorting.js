@@ -58,7 +58,7 @@
       list.textContent = "";
       queue.forEach(function (entry) {
         var item = document.createElement("li");
-        item.textContent = entry.name + " · " + entry.label + (entry.photo ? " · 📷" : "");
+        item.textContent = entry.name + " · " + entry.label + (entry.photo && box ? " · " + box.dataset.photo : "");
         list.appendChild(item);
       });
     }
