@@ -28,6 +28,8 @@ from points.models import (
 from points.selectors_scoring import publicity_list
 from points.selectors_sorting import scoring_villages
 from points.services.appraisals import (
+    DEFAULT_CRITERIA,
+    DEFAULT_LEVELS,
     appraisal_campaign_create,
     appraisal_score_record,
     appraisal_verify,
@@ -64,6 +66,23 @@ def _date(text: str) -> datetime.date | None:
         return None
 
 
+def _rubric_lines(text: str, numbers: int) -> list[tuple] | None:
+    """Parse lines of "name n1 n2 …" (``numbers`` integers after the name); None if malformed."""
+    parsed = []
+    for line in text.splitlines():
+        parts = line.replace("：", " ").replace(":", " ").split()
+        if not parts:
+            continue
+        if len(parts) != numbers + 1 or not all(p.isdigit() for p in parts[1:]):
+            return None
+        parsed.append((parts[0], *(int(p) for p in parts[1:])))
+    return parsed or None
+
+
+def _rubric_text(rows) -> str:
+    return "\n".join(" ".join(str(part) for part in row) for row in rows)
+
+
 @login_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
     campaigns = _campaigns(request).select_related("village")[:30]
@@ -76,6 +95,8 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
             "villages": scoring_villages(user=request.user),
             "month_start": today.replace(day=1),
             "today": today,
+            "criteria_text": _rubric_text(DEFAULT_CRITERIA),
+            "levels_text": _rubric_text(DEFAULT_LEVELS),
         },
     )
 
@@ -89,6 +110,11 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     if start is None or end is None:
         messages.error(request, _("Enter the dates of the period."))
         return redirect("points:campaigns")
+    criteria = _rubric_lines(request.POST.get("criteria", ""), 1) or DEFAULT_CRITERIA
+    levels = _rubric_lines(request.POST.get("levels", ""), 3)
+    if request.POST.get("levels", "").strip() and levels is None:
+        messages.error(request, _("Write each level as: name, stars, minimum total, points."))
+        return redirect("points:campaigns")
     try:
         campaign = appraisal_campaign_create(
             village=village,
@@ -96,6 +122,8 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
             period_start=start,
             period_end=end,
             actor=request.user,
+            criteria=criteria,
+            levels=levels or DEFAULT_LEVELS,
         )
     except LedgerError as error:
         messages.error(request, error.message)

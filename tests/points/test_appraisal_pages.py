@@ -151,3 +151,43 @@ def test_campaign_page_searches_households_with_few_queries(
     assert page.count("宋") == 20
     page = client.get(url, {"q": "宋1"}).content.decode()
     assert "宋1号" in page and "宋12号" in page and "宋2号" not in page
+
+
+def test_a_campaign_with_its_own_rubric(client, tree):
+    village = tree["villages"][0]
+    client.force_login(make_staff(Role.COMMITTEE, village, name="甲委员"))
+    assert "家风家训上墙 20" in client.get(reverse("points:campaigns")).content.decode()
+    client.post(
+        reverse("points:campaign_create"),
+        {
+            "village": village.pk,
+            "title": "第四季度评比",
+            "period_start": "2026-10-01",
+            "period_end": "2026-12-31",
+            "criteria": "院落整洁 40\n厕所干净：30\n\n绿化 30",
+            "levels": "五星美家 5 90 50\n三星美家 3 60 10",
+        },
+    )
+    campaign = AppraisalCampaign.objects.get()
+    assert [(c.name, c.max_score) for c in campaign.criteria.all()] == [
+        ("院落整洁", 40),
+        ("厕所干净", 30),
+        ("绿化", 30),
+    ]
+    assert [(lv.name, lv.stars, lv.min_total, lv.points) for lv in campaign.levels.all()] == [
+        ("五星美家", 5, 90, 50),
+        ("三星美家", 3, 60, 10),
+    ]
+    response = client.post(
+        reverse("points:campaign_create"),
+        {
+            "village": village.pk,
+            "title": "错的",
+            "period_start": "2026-10-01",
+            "period_end": "2026-12-31",
+            "levels": "五星 很多",
+        },
+        follow=True,
+    )
+    assert AppraisalCampaign.objects.count() == 1
+    assert "星级" in response.content.decode()
