@@ -85,3 +85,11 @@ def make_shop_world(*, balance: int = 100, stock: int = 100) -> dict:
         "oil": oil,
         "town_admin": town_admin,
     }
+
+
+def make_villager(household: Household, phone: str = "13800000011") -> User:
+    from registry.services import villager_link
+
+    user = UserFactory(phone=phone, phone_verified=True)
+    villager_link(user=user)
+    return User.objects.get(pk=user.pk)
