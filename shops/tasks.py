@@ -15,3 +15,11 @@ def redemption_notify(redemption_id: int) -> int:
     from shops.services.notify import redemption_notify as notify
 
     return notify(redemption_id=redemption_id)
+
+
+@shared_task
+def print_cards(job_id: int) -> int:
+    """Make a PDF of household cards; the job's page shows the progress."""
+    from shops.services.cards import card_print_run
+
+    return card_print_run(job_id=job_id).done

@@ -1,8 +1,10 @@
-from django.urls import reverse
+from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from registry.scoping import has_role
+from shops.services.cards import PRINTERS
 from shops.viewsets import ShopsViewSetGroup
 
 
@@ -20,4 +22,21 @@ class _CounterMenuItem(MenuItem):
 def register_counter_menu_item():
     return _CounterMenuItem(
         _("Shop counter"), reverse("shops:counter_home"), icon_name="pick", order=221
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_card_urls():
+    return [path("shops/cards/", include("shops.admin_urls", namespace="shops_cards"))]
+
+
+class _CardsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.is_superuser or has_role(request.user, PRINTERS)
+
+
+@hooks.register("register_admin_menu_item")
+def register_cards_menu_item():
+    return _CardsMenuItem(
+        _("Household cards"), reverse("shops_cards:home"), icon_name="doc-full", order=222
     )
