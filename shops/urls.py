@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shops import views
+from shops import views, views_settlement
 
 app_name = "shops"
 
@@ -10,6 +10,11 @@ urlpatterns = [
     path("counter/<int:store_id>/preview/", views.counter_preview, name="counter_preview"),
     path("counter/<int:store_id>/confirm/", views.counter_confirm, name="counter_confirm"),
     path("counter/<int:store_id>/stock/", views.counter_stock, name="counter_stock"),
+    path(
+        "counter/<int:store_id>/settlement/",
+        views_settlement.counter_settlement,
+        name="counter_settlement",
+    ),
     path("receipt/<str:receipt_number>/", views.receipt, name="receipt"),
     path("receipt/<str:receipt_number>/void/", views.receipt_void, name="receipt_void"),
 ]

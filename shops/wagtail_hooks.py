@@ -5,7 +5,7 @@ from wagtail.admin.menu import MenuItem
 
 from registry.scoping import has_role
 from shops.services.cards import PRINTERS
-from shops.viewsets import ShopsViewSetGroup
+from shops.viewsets import ADMINS, ShopsViewSetGroup
 
 
 @hooks.register("register_admin_viewset")
@@ -27,7 +27,13 @@ def register_counter_menu_item():
 
 @hooks.register("register_admin_urls")
 def register_card_urls():
-    return [path("shops/cards/", include("shops.admin_urls", namespace="shops_cards"))]
+    return [
+        path("shops/cards/", include("shops.admin_urls", namespace="shops_cards")),
+        path(
+            "shops/settlement/",
+            include("shops.admin_settlement_urls", namespace="shops_settlement"),
+        ),
+    ]
 
 
 class _CardsMenuItem(MenuItem):
@@ -39,4 +45,16 @@ class _CardsMenuItem(MenuItem):
 def register_cards_menu_item():
     return _CardsMenuItem(
         _("Household cards"), reverse("shops_cards:home"), icon_name="doc-full", order=222
+    )
+
+
+class _SettlementMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.is_superuser or has_role(request.user, ADMINS)
+
+
+@hooks.register("register_admin_menu_item")
+def register_settlement_menu_item():
+    return _SettlementMenuItem(
+        _("Monthly settlement"), reverse("shops_settlement:home"), icon_name="table", order=223
     )
