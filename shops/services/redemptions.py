@@ -16,8 +16,8 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +29,7 @@ from registry.models import Household, RoleAssignment, User
 from registry.scoping import role_assignments
 from shops.exceptions import ShopError
 from shops.models import CatalogueItem, Redemption, RedemptionLine, StockMove, Store, StoreMonth
-from shops.services.stock import stock_apply, stock_lock
+from shops.services.stock import stock_apply, stock_lock, stock_record, stock_take
 
 Role = RoleAssignment.Role
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -71,14 +71,16 @@ def _refuse_code(refused: CodeRefused) -> ShopError:
 
 
 def _is_shopkeeper(*, store: Store, actor: User) -> bool:
-    area_path = store.area.path
-    has_role = any(
-        assignment.role == Role.SHOPKEEPER
-        and assignment.area is not None
-        and area_path.startswith(assignment.area.path)
-        for assignment in role_assignments(actor)
+    """Bound to the store and holding the register's shopkeeper role over its area (one query)."""
+    path = store.area.path
+    steplen = type(store.area).steplen
+    ancestors = [path[:end] for end in range(steplen, len(path) + 1, steplen)]
+    role = RoleAssignment.objects.filter(
+        user_id=actor.pk, role=Role.SHOPKEEPER, area__path__in=ancestors
     )
-    return has_role and store.shopkeepers.filter(pk=actor.pk).exists()
+    return Store.shopkeepers.through.objects.filter(
+        Exists(role), store_id=store.pk, user_id=actor.pk
+    ).exists()
 
 
 def _check_counter(*, store: Store, actor: User) -> None:
@@ -192,36 +194,62 @@ def redemption_confirm(
 ) -> Redemption:
     """Spend the code, the points and the stock for ``basket`` ({item id: quantity}) at once.
 
-    Locks (docs/ledger.md): the household's points account (in the ledger), the phone code's row
-    (its single-use UPDATE), then the basket's stock rows in id order. A call whose
-    ``idempotency_key`` was already confirmed returns that first redemption and changes nothing.
+    Locks (docs/ledger.md), each as late as possible: the household's points account (in the
+    ledger), the phone code's row (its single-use UPDATE), then the basket's stock rows in id
+    order (each by its own conditional UPDATE). A call whose ``idempotency_key`` was already
+    confirmed returns that first redemption and changes nothing.
     Raises ShopError: not_shopkeeper, store_closed, wrong_store, expired, used, revoked,
     bad_signature, malformed, unknown_number, too_many_attempts, empty_basket, bad_quantity,
-    unknown_item, insufficient_points, out_of_stock, limit_reached, key_reused.
+    unknown_item, insufficient_points, out_of_stock, limit_reached, price_changed, key_reused.
     """
     now = now or timezone.now()
     if not KEY_PATTERN.match(idempotency_key or ""):
         raise ShopError("bad_key", _("This request has no valid key. Scan the code again."))
-    found = _existing(store=store, idempotency_key=idempotency_key)
-    if found is not None:
-        return found
+    try:
+        return _confirm(
+            store=store,
+            actor=actor,
+            code=code,
+            basket=basket,
+            idempotency_key=idempotency_key,
+            now=now,
+        )
+    except (ShopError, IntegrityError) as problem:
+        # A retry of a confirmed request: its code is spent, its key and ledger entry are taken.
+        # Looked up only on this (rare) path, so a first confirmation never pays for it.
+        found = _existing(store=store, idempotency_key=idempotency_key)
+        if found is not None:
+            return found
+        if isinstance(problem, IntegrityError):
+            raise ShopError("already_recorded", _("This change was already recorded.")) from problem
+        raise
+
+
+def _confirm(
+    *,
+    store: Store,
+    actor: User,
+    code: str,
+    basket: dict[int, int],
+    idempotency_key: str,
+    now: datetime.datetime,
+) -> Redemption:
+    # Cheap checks first, outside any transaction.
     _check_counter(store=store, actor=actor)
     wanted = _parse_basket(basket)
     try:
         scanned = read_code(code, actor=actor, max_age=PHONE_CODE_CONFIRM_WINDOW, now=now)
     except CodeRefused as refused:
-        found = _existing(store=store, idempotency_key=idempotency_key)
-        if found is not None:  # the first try of this request spent the code meanwhile
-            return found
         raise _refuse_code(refused) from None
     household = scanned.household
-    _check_served(store=store, household=household)
     items = {
         item.pk: item
-        for item in CatalogueItem.objects.filter(store=store, is_active=True, pk__in=wanted)
+        for item in CatalogueItem.objects.filter(
+            store=store, is_active=True, pk__in=wanted, store__villages=household.village_id
+        )
     }
-    missing = set(wanted) - set(items)
-    if missing:
+    if set(wanted) - set(items):
+        _check_served(store=store, household=household)
         raise ShopError("unknown_item", _("An item in the basket is not on sale here."))
     total = sum(items[pk].points_price * quantity for pk, quantity in wanted.items())
     names = "、".join(f"{items[pk].name}×{quantity}" for pk, quantity in sorted(wanted.items()))
@@ -237,23 +265,20 @@ def redemption_confirm(
                 idempotency_key=f"redeem:{idempotency_key}",
                 actor=actor,
             )
-            # Under the household's lock: a retry that waited for it finds the first redemption.
-            first = Redemption.objects.filter(ledger_transaction=entry).first()
-            if first is not None:
-                return first
             consume_code(scanned, purpose="redemption", now=now)
-            locked = stock_lock(item_ids=wanted)
-            for pk, item in locked.items():
-                if item.points_price != items[pk].points_price or not item.is_active:
-                    raise ShopError("price_changed", _("A price changed. Please scan again."))
-            remaining = _remaining(household=household, items=list(locked.values()), now=now)
-            for pk, left in remaining.items():
-                if wanted[pk] > left:
-                    raise ShopError(
-                        "limit_reached",
-                        _("Monthly limit reached for %(name)s: %(left)s more this month.")
-                        % {"name": locked[pk].name, "left": left},
-                    )
+            if any(items[pk].monthly_limit is not None for pk in wanted):
+                # Under the household's lock: no other redemption of this household runs now.
+                remaining = _remaining(household=household, items=list(items.values()), now=now)
+                for pk, left in remaining.items():
+                    if wanted[pk] > left:
+                        raise ShopError(
+                            "limit_reached",
+                            _("Monthly limit reached for %(name)s: %(left)s more this month.")
+                            % {"name": items[pk].name, "left": left},
+                        )
+            taken = stock_take(items=items, quantities=wanted)
+            # Inserting the key is the last guard: a retry racing past the checks above fails
+            # here on the unique key and returns the first redemption (see redemption_confirm).
             redemption = Redemption.objects.create(
                 store=store,
                 household=household,
@@ -268,18 +293,18 @@ def redemption_confirm(
                 [
                     RedemptionLine(
                         redemption=redemption,
-                        item=locked[pk],
-                        name=locked[pk].name,
-                        unit=locked[pk].unit,
+                        item=items[pk],
+                        name=items[pk].name,
+                        unit=items[pk].unit,
                         quantity=quantity,
-                        points_price=locked[pk].points_price,
-                        cost_yuan=locked[pk].cost_yuan,
+                        points_price=items[pk].points_price,
+                        cost_yuan=taken[pk].cost_yuan,
                     )
                     for pk, quantity in sorted(wanted.items())
                 ]
             )
-            stock_apply(
-                items=locked,
+            stock_record(
+                items=taken,
                 changes={pk: -quantity for pk, quantity in wanted.items()},
                 kind=StockMove.Kind.REDEMPTION,
                 actor=actor,
@@ -287,10 +312,6 @@ def redemption_confirm(
             )
             transaction.on_commit(lambda pk=redemption.pk: _notify(pk))
     except LedgerError as refused:
-        if refused.code in {"already_recorded", "key_reused"}:
-            found = _existing(store=store, idempotency_key=idempotency_key)
-            if found is not None:
-                return found
         raise ShopError(refused.code, refused.message) from None
     except CodeRefused as refused:
         raise _refuse_code(refused) from None

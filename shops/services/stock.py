@@ -7,7 +7,7 @@ in id order, after any household account (docs/ledger.md, "Locking order").
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
@@ -78,6 +78,74 @@ def stock_apply(
             stock_on_hand=F("stock_on_hand") + changes[item_id]
         )
         _after_change(items[item_id])
+
+
+def stock_take(
+    *, items: dict[int, CatalogueItem], quantities: dict[int, int]
+) -> dict[int, CatalogueItem]:
+    """Take ``quantities`` off stock inside the caller's transaction, row by row in id order.
+
+    Each row is locked by its own conditional ``UPDATE … WHERE stock_on_hand >= n RETURNING``,
+    the latest moment possible, and read back in the same statement. Returns the items as they
+    are now. Raises ShopError: out_of_stock, price_changed (the price or sale status changed
+    since ``items`` were read, so the points charged would be wrong).
+    """
+    table = CatalogueItem._meta.db_table
+    sql = (
+        f"UPDATE {table} SET stock_on_hand = stock_on_hand - %s "  # noqa: S608 - our table name
+        "WHERE id = %s AND stock_on_hand >= %s "
+        "RETURNING stock_on_hand, points_price, is_active, cost_yuan, low_stock_level, "
+        "low_stock_alerted"
+    )
+    taken = {}
+    with connection.cursor() as cursor:
+        for pk in sorted(quantities):
+            quantity, item = quantities[pk], items[pk]
+            cursor.execute(sql, [quantity, pk, quantity])
+            row = cursor.fetchone()
+            if row is None:
+                left = (
+                    CatalogueItem.objects.filter(pk=pk)
+                    .values_list("stock_on_hand", flat=True)
+                    .first()
+                )
+                raise ShopError(
+                    "out_of_stock",
+                    _("Not enough %(name)s in stock: %(left)s left.")
+                    % {"name": item.name, "left": left or 0},
+                )
+            stock, price, is_active, cost, level, alerted = row
+            if price != item.points_price or not is_active:
+                raise ShopError("price_changed", _("A price changed. Please scan again."))
+            item.stock_on_hand, item.cost_yuan = stock, cost
+            item.low_stock_level, item.low_stock_alerted = level, alerted
+            taken[pk] = item
+    return taken
+
+
+def stock_record(
+    *,
+    items: dict[int, CatalogueItem],
+    changes: dict[int, int],
+    kind: str,
+    actor: User | None,
+    reason: str = "",
+    redemption=None,
+) -> None:
+    """Record the moves of stock already changed by :func:`stock_take` (and alert if low)."""
+    StockMove.objects.bulk_create(
+        StockMove(
+            item=items[pk],
+            kind=kind,
+            quantity=changes[pk],
+            reason=reason[:200],
+            redemption=redemption,
+            actor=actor,
+        )
+        for pk in sorted(changes)
+    )
+    for pk in sorted(changes):
+        _after_change(items[pk])
 
 
 def stock_move(
