@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
@@ -181,14 +181,14 @@ class CatalogueItemViewSet(ModelViewSet):
         "name",
         "store",
         "points_price",
-        "stock_on_hand",
+        # The stock figure links to the delivery / adjustment form.
+        TitleColumn(
+            "stock_on_hand",
+            label=_("Stock"),
+            get_url=lambda item: reverse("shops_catalogueitem:stock", args=[item.pk]),
+        ),
         "monthly_limit",
         "is_active",
-        Column(
-            "stock_link",
-            label=_("Stock"),
-            accessor=lambda item: reverse("shops_catalogueitem:stock", args=[item.pk]),
-        ),
     ]
     list_filter = ["store", "is_active"]
     search_fields = ["name"]
