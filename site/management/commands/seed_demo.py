@@ -371,6 +371,9 @@ class Command(BaseCommand):
         rows = self.stage("账号", lambda: self.ensure_logins(district, town_a, village_a))
         if with_points:
             self.stage("积分", lambda: self.ensure_points(district, village_a))
+            from shops.demo import seed_shops
+
+            self.stage("超市", lambda: (None, seed_shops(district=district, village=village_a)))
             self.stage("评分", lambda: self.ensure_scoring(village_a))
         if not quiet:
             self.stdout.write(f"完成，共用时 {time.perf_counter() - started:.2f} 秒\n")
