@@ -212,6 +212,15 @@ class Commendation(models.Model):
         "points.Photo", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     points = models.PositiveIntegerField(_("points"))
+    rule_version = models.ForeignKey(
+        "points.EarningRuleVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rule version"),
+        help_text=_("The earning rule that set the points when the nomination was made."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.NOMINATED, db_index=True
     )

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from points.exceptions import LedgerError
-from points.models import Commendation, Photo
+from points.models import Commendation, EarningRule, Photo
+from points.selectors_rules import rule_for
 from registry.models import Household, Member, RoleAssignment, User
 from registry.scoping import visible_to
 
@@ -18,13 +19,12 @@ Role = RoleAssignment.Role
 Title = Commendation.Title
 NOMINATORS = [Role.COMMITTEE, Role.TOWN_ADMIN, Role.DISTRICT_ADMIN]
 APPROVERS = [Role.TOWN_ADMIN, Role.DISTRICT_ADMIN]
-TITLE_POINTS = {
-    Title.GOOD_DAUGHTER_IN_LAW: 50,
-    Title.GOOD_MOTHER_IN_LAW: 50,
-    Title.VIRTUOUS_YOUTH: 30,
-    Title.MORAL_MODEL: 80,
-    Title.BEAUTIFUL_HOME: 30,
-}
+
+
+def commendation_rule_code(title: str) -> str:
+    """The earning rule that prices a title: ``commendation-good-daughter-in-law`` and so on.
+    Rules are data: the district publishes them (a town or village may override one)."""
+    return "commendation-" + title.replace("_", "-")
 
 
 def _in_scope(user: User, household: Household, roles) -> bool:
@@ -56,6 +56,15 @@ def commendation_nominate(
     if not citation.strip():
         raise LedgerError("citation_required", _("Say in a few words why."))
     today = timezone.localdate()
+    version = rule_for(area=household.village, code=commendation_rule_code(title), on=today)
+    if version is None or version.rule.kind != EarningRule.Kind.EARN:
+        raise LedgerError(
+            "no_rule",
+            _(
+                "No published earning rule gives points for this title in this village. "
+                "Ask the district to publish one first."
+            ),
+        )
     return Commendation.objects.create(
         village_id=household.village_id,
         title=title,
@@ -64,7 +73,8 @@ def commendation_nominate(
         member=member,
         citation=citation.strip()[:1000],
         photo=photo,
-        points=TITLE_POINTS[title],
+        points=version.points,
+        rule_version=version,
         nominated_by=actor,
         idempotency_key=idempotency_key,
     )

@@ -151,7 +151,7 @@ def _award_commendation(commendation_id: int) -> bool:
     with transaction.atomic():
         item = (
             Commendation.objects.select_for_update(of=("self",))
-            .select_related("household__village")
+            .select_related("household__village", "rule_version__rule")
             .get(pk=commendation_id)
         )
         if item.status != Commendation.Status.PUBLICITY or item.transaction_id is not None:
@@ -166,6 +166,8 @@ def _award_commendation(commendation_id: int) -> bool:
             actor=item.nominated_by,
             approver=item.decided_by,
             source=Source(type="commendation", id=item.pk),
+            rule_code=item.rule_version.rule.code if item.rule_version else "",
+            rule_version=item.rule_version.version if item.rule_version else None,
         )
         item.transaction = entry
         item.status = Commendation.Status.AWARDED

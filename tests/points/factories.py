@@ -36,6 +36,35 @@ def make_sorting_rules(area, *, valid_from=datetime.date(2020, 1, 1), **override
     return made
 
 
+COMMENDATION_POINTS = {
+    "good_daughter_in_law": 50,
+    "good_mother_in_law": 50,
+    "virtuous_youth": 30,
+    "moral_model": 80,
+    "beautiful_home": 30,
+}
+
+
+def make_commendation_rules(area, *, valid_from=datetime.date(2020, 1, 1)):
+    """The published rules that price each commendation title at ``area``."""
+    from points.services.commendations import commendation_rule_code
+
+    return {
+        title: rule_create(
+            actor=None,
+            area=area,
+            code=commendation_rule_code(title),
+            category="commendation",
+            kind="earn",
+            is_published=True,
+            name=f"表彰 {title}",
+            points=points,
+            valid_from=valid_from,
+        )
+        for title, points in COMMENDATION_POINTS.items()
+    }
+
+
 def jpeg_bytes(size=(40, 20), color="red", exif=None) -> bytes:
     out = io.BytesIO()
     image = Image.new("RGB", size, color)

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from points.models import AppraisalCampaign, Commendation, Objection
 from tests.factories import Role, make_household, make_staff
-from tests.points.factories import photo_upload
+from tests.points.factories import make_commendation_rules, photo_upload
 from tests.points.test_appraisals import villager_of
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +81,7 @@ def test_publicity_page_query_count(client, tree, django_assert_max_num_queries)
 
 def test_commendations_nominated_by_committee_decided_by_the_town(client, tree, media_root):
     village = tree["villages"][0]
+    make_commendation_rules(tree["district"])
     committee = make_staff(Role.COMMITTEE, village, name="甲委员")
     town = make_staff(Role.TOWN_ADMIN, tree["town"], name="镇干部")
     house = make_household(village, head_name="黄月英")

@@ -28,6 +28,7 @@ from points.services.commendations import (
 from points.services.publicity import objection_raise, objection_resolve, publicity_end_run
 from registry.services import villager_link
 from tests.factories import Role, UserFactory, make_household, make_staff
+from tests.points.factories import make_commendation_rules
 
 pytestmark = pytest.mark.django_db
 START = datetime.date(2026, 11, 1)
@@ -50,6 +51,7 @@ def villager_of(household, name="村民"):
 @pytest.fixture
 def world(tree):
     village = tree["villages"][0]
+    make_commendation_rules(tree["district"])
     a = make_staff(Role.COMMITTEE, village, name="甲委员")
     campaign = appraisal_campaign_create(
         village=village,
@@ -221,6 +223,27 @@ def test_commendation_nominated_approved_by_the_town_published_then_awarded(worl
     assert item.status == Commendation.Status.AWARDED and balance(world["house"]) == 50
     board = honour_board_list(area=world["tree"]["district"])
     assert [(e.kind, e.title, e.name) for e in board] == [("commendation", "好媳妇", "周桂香")]
+    # The points come from the published earning rule, which the ledger entry names.
+    assert (item.transaction.rule_code, item.transaction.rule_version) == (
+        "commendation-good-daughter-in-law",
+        1,
+    )
+
+
+def test_a_title_without_a_published_rule_cannot_be_nominated(world):
+    from points.models import EarningRule
+
+    EarningRule.objects.filter(code="commendation-virtuous-youth").update(is_published=False)
+    with pytest.raises(LedgerError) as refused:
+        commendation_nominate(
+            household=world["house"],
+            title=Commendation.Title.VIRTUOUS_YOUTH,
+            citation="帮助孤寡老人",
+            actor=world["a"],
+            idempotency_key="nominate-no-rule",
+        )
+    assert refused.value.code == "no_rule"
+    assert not Commendation.objects.filter(idempotency_key="nominate-no-rule").exists()
 
 
 def test_commendation_rejected_or_withdrawn_after_an_upheld_objection(world):
