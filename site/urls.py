@@ -15,6 +15,7 @@ urlpatterns = [
     path("household/<int:pk>/rules/", views.household_rules, name="household_rules"),
     path("prefs/text-size/", views.text_size, name="text_size"),
     path("api/v1/", api.urls),
+    path("site/", include("campaigns.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", include(wagtailadmin_urls)),
