@@ -266,3 +266,36 @@ def _searchable_models():
             yield from all_subclasses(sub)
 
     return [m for m in all_subclasses(CampaignBasePage) if not m._meta.abstract]
+
+
+def sessions_to_organise(*, user, limit: int = 50) -> list:
+    """Coming (and today's) sessions of classes in the sections of the user's organiser areas."""
+    from campaigns.models import ClassSession
+    from campaigns.services import ORGANISER_ROLES
+    from registry.scoping import role_assignments
+
+    paths = [
+        a.area.path
+        for a in role_assignments(user)
+        if a.role in ORGANISER_ROLES and a.area is not None
+    ]
+    if user.is_superuser:
+        paths = [""]
+    if not paths:
+        return []
+    # Sections of the user's areas and of every area below them.
+    area_q = reduce(or_, (Q(area__path__startswith=path) for path in paths))
+    section_paths = [
+        path
+        for model in SECTION_MODELS
+        for path in model.objects.filter(area_q).values_list("path", flat=True)
+    ]
+    if not section_paths:
+        return []
+    since = timezone.now() - datetime.timedelta(hours=12)
+    where = reduce(or_, (Q(page__path__startswith=p) for p in section_paths))
+    return list(
+        ClassSession.objects.filter(where, starts_at__gte=since, page__live=True)
+        .select_related("page")
+        .order_by("starts_at")[:limit]
+    )

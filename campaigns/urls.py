@@ -4,6 +4,7 @@ from campaigns import views
 
 app_name = "campaigns"
 urlpatterns = [
+    path("sessions/", views.sessions_to_organise, name="sessions"),
     path("sessions/<int:pk>/sign-up/", views.session_sign_up, name="session_sign_up"),
     path("sessions/<int:pk>/check-in/", views.session_check_in, name="session_check_in"),
     path("sign-ups/<int:pk>/cancel/", views.signup_cancel, name="signup_cancel"),

@@ -98,6 +98,13 @@ def session_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def sessions_to_organise(request: HttpRequest) -> HttpResponse:
+    """The organiser's list of coming sessions in their areas, each with its check-in page."""
+    sessions = selectors.sessions_to_organise(user=request.user)
+    return render(request, "campaigns/sessions.html", {"sessions": sessions})
+
+
+@login_required
 @require_POST
 def lesson_complete(request: HttpRequest, pk: int) -> HttpResponse:
     lesson = get_object_or_404(LessonPage.objects.live(), pk=pk)
