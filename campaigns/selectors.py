@@ -27,7 +27,7 @@ from registry.models import Area, Household
 
 SECTION_MODELS = (DistrictHomePage, TownSectionPage, VillageSectionPage)
 # Renditions every list card uses (<picture> with WebP and a JPEG fallback, see _card.html).
-THUMB_SPECS = ("fill-160x120|format-webp", "fill-160x120|format-jpeg")
+THUMB_SPECS = ("format-webp|fill-160x120", "format-jpeg|fill-160x120")
 
 
 def _with_thumbs(queryset: QuerySet) -> QuerySet:

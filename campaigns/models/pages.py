@@ -167,8 +167,12 @@ class SectionPage(CampaignBasePage):
         from campaigns import selectors
 
         context = super().get_context(request, *args, **kwargs)
-        context["listing"] = selectors.section_listing(section=self)
+        if self.shows_listing(request):
+            context["listing"] = selectors.section_listing(section=self)
         return context
+
+    def shows_listing(self, request) -> bool:
+        return True
 
 
 class DistrictHomePage(SectionPage):
@@ -197,6 +201,10 @@ class DistrictHomePage(SectionPage):
             request.meijia_households = households
             request.meijia_is_staff_member = is_staff_member
         return super().serve(request, *args, **kwargs)
+
+    def shows_listing(self, request) -> bool:
+        # A signed-in villager's home shows their own lists instead.
+        return not getattr(request, "meijia_households", None)
 
     def get_context(self, request, *args, **kwargs):
         from campaigns import selectors

@@ -54,7 +54,9 @@ def make_site(tree: dict) -> dict:
 
 def add_article(parent: Page, title: str, text: str = "", **kwargs) -> ArticlePage:
     body = [("paragraph", f"<p>{text or title}</p>")]
-    return parent.add_child(instance=ArticlePage(title=title, body=body, **kwargs))
+    page = parent.add_child(instance=ArticlePage(title=title, body=body, **kwargs))
+    page.save_revision().publish()  # as an editor's publish does (sends page_published)
+    return page
 
 
 def add_class(parent: Page, *, title: str = "垃圾分类课", capacity: int = 2, **kwargs):
