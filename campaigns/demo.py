@@ -246,12 +246,17 @@ LYRICS = """青砖小院扫得净，
 美在家庭美在咱。"""
 
 
-def seed_campaign_site(*, district: Area, town: Area, village: Area) -> tuple[None, str]:
-    """Create the demo site for ``district`` (once) and make it the site served at "/"."""
+def seed_campaign_site(
+    *, district: Area, town: Area, village: Area, sign_up_villager: bool = True
+) -> tuple[None, str]:
+    """Create the demo site for ``district`` (once) and make it the site served at "/".
+    With ``sign_up_villager`` the demo villager's household has a seat at the first session."""
     if DistrictHomePage.objects.filter(area=district).exists():
         return None, "网站已存在，未改动"
     with transaction.atomic():
-        counts = _build(district=district, town=town, village=village)
+        counts = _build(
+            district=district, town=town, village=village, sign_up_villager=sign_up_villager
+        )
     return None, "，".join(f"{label} {n} 个" for label, n in counts.items())
 
 
@@ -261,7 +266,7 @@ def _add(parent: Page, page: Page, when: datetime.datetime) -> Page:
     return parent.add_child(instance=page)
 
 
-def _build(*, district: Area, town: Area, village: Area) -> dict[str, int]:
+def _build(*, district: Area, town: Area, village: Area, sign_up_villager: bool) -> dict[str, int]:
     now = timezone.now()
     images = [
         _picture("村口新貌", "整洁的村口，白墙红灯笼", 0),
@@ -440,7 +445,7 @@ def _build(*, district: Area, town: Area, village: Area) -> dict[str, int]:
     # The demo villager (household 0001 of the village) has signed up for the first session.
     household = Household.objects.filter(village=village).order_by("number").first()
     villager = household and User.objects.filter(roles__household=household).first()
-    if villager is not None:
+    if villager is not None and sign_up_villager:
         session_sign_up(session=sessions[0], household=household, actor=villager)
     recording = Document.objects.create(title="美之歌（演示录音）", file=_tone())
     _add(

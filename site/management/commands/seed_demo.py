@@ -373,7 +373,10 @@ class Command(BaseCommand):
         if with_points:
             self.stage("积分", lambda: self.ensure_points(district, village_a))
         self.stage(
-            "网站", lambda: seed_campaign_site(district=district, town=town_a, village=village_a)
+            "网站",
+            lambda: seed_campaign_site(
+                district=district, town=town_a, village=village_a, sign_up_villager=with_points
+            ),
         )
         if not quiet:
             self.stdout.write(f"完成，共用时 {time.perf_counter() - started:.2f} 秒\n")
