@@ -33,7 +33,7 @@ def make_image(title: str = "村口", color=(200, 30, 40), size=(800, 600)) -> C
 def make_site(tree: dict) -> dict:
     """District home as the default site's root, with sections for the tree's town and first
     village (all published)."""
-    root = Page.get_first_root_node()
+    root = Page.get_first_root_node() or _rebuild_wagtail_roots()
     home = root.add_child(
         instance=DistrictHomePage(title="美在家庭", slug="district", area=tree["district"])
     )
@@ -50,6 +50,24 @@ def make_site(tree: dict) -> dict:
         )
     )
     return {"home": home, "town": town, "village": village}
+
+
+def _rebuild_wagtail_roots() -> Page:
+    """Transactional tests flush the rows Wagtail's migrations made: the locale, the root page,
+    the root collection and the role groups' permissions."""
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Collection, Locale
+
+    from registry.services import roles_sync_groups
+
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    roles_sync_groups()
+    return Page.add_root(title="Root", slug="root")
 
 
 def add_article(parent: Page, title: str, text: str = "", **kwargs) -> ArticlePage:
