@@ -18,11 +18,11 @@ from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw
 from wagtail.documents.models import Document
+from wagtail.images.models import Image
 from wagtail.models import Page, Site
 
 from campaigns.models import (
     ArticlePage,
-    CampaignImage,
     CampaignPage,
     ClassSession,
     DistrictHomePage,
@@ -51,7 +51,7 @@ PALETTE = [
 ]
 
 
-def _picture(title: str, alt: str, index: int) -> CampaignImage:
+def _picture(title: str, alt: str, index: int) -> Image:
     """A simple drawn scene: sky, fields, a row of houses with red lanterns."""
     dark, light = PALETTE[index % len(PALETTE)]
     width, height = 960, 640
@@ -69,7 +69,7 @@ def _picture(title: str, alt: str, index: int) -> CampaignImage:
     draw.ellipse([width - 170, 40, width - 90, 120], fill=(255, 236, 150))
     buffer = io.BytesIO()
     img.save(buffer, "JPEG", quality=82)
-    return CampaignImage.objects.create(
+    return Image.objects.create(
         title=title, description=alt, file=ImageFile(buffer, name=f"demo-{index}.jpg")
     )
 

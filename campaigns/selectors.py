@@ -7,11 +7,11 @@ from operator import or_
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from wagtail.images.models import Image
 from wagtail.models import Page
 
 from campaigns.models import (
     ArticlePage,
-    CampaignImage,
     CampaignPage,
     DistrictHomePage,
     EventPage,
@@ -34,7 +34,7 @@ def _with_thumbs(queryset: QuerySet) -> QuerySet:
     return queryset.prefetch_related(
         Prefetch(
             "listing_image",
-            queryset=CampaignImage.objects.prefetch_renditions(*THUMB_SPECS),
+            queryset=Image.objects.prefetch_renditions(*THUMB_SPECS),
         )
     )
 
@@ -52,12 +52,24 @@ def section_for_page(*, page: Page) -> SectionPage | None:
     return found.specific if found else None
 
 
+def publicity_for_area(*, area: Area) -> list:
+    """Publicity periods (公示) of appraisal and commendation results running now under ``area``,
+    read from points' scoring selectors; shown as notices on section pages and villagers' homes.
+    Empty while the scoring app is not there."""
+    try:
+        from points.selectors_scoring import publicity_list
+    except ImportError:
+        return []
+    return list(publicity_list(area=area))
+
+
 def section_listing(*, section: SectionPage) -> dict:
     """What a section page lists: its newest news and notices, campaigns, classes, events, its
     sub-sections and its other pages (a fixed number of queries whatever the section's size)."""
     children = _children_of([section])
     now = timezone.now()
     return {
+        "publicity": publicity_for_area(area=section.area),
         "articles": list(
             _with_thumbs(ArticlePage.objects.live().filter(children)).order_by(
                 "-first_published_at"
@@ -127,6 +139,7 @@ def villager_home(*, household: Household, user) -> dict:
         "household": household,
         "points": household_points_get(household=household),
         "sections": sections,
+        "publicity": publicity_for_area(area=household.village),
         "articles": list(
             _with_thumbs(ArticlePage.objects.live().filter(where)).order_by("-first_published_at")[
                 :8
@@ -199,6 +212,8 @@ def honour_board_for_page(*, page: Page, period: str | None = None) -> dict:
         from points import selectors_scoring
     except ImportError:  # the scoring app is not merged yet
         return {"available": False, "entries": [], "periods": [], "period": None}
+    if area is None:
+        return {"available": True, "entries": [], "periods": [], "period": None}
     period_on = None
     if period:
         try:

@@ -259,8 +259,8 @@ WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
-# Alt text is required on every image (campaigns/models/images.py).
-WAGTAILIMAGES_IMAGE_MODEL = "campaigns.CampaignImage"
+# Alt text (the image's description) is required when an image is uploaded or edited.
+WAGTAILIMAGES_IMAGE_FORM_BASE = "campaigns.forms.AltTextImageForm"
 # Anonymous readers get campaign pages from the cache; any publish empties it (campaigns/cache.py).
 CAMPAIGN_PAGE_CACHE_SECONDS = int(env("CAMPAIGN_PAGE_CACHE_SECONDS", "300"))
 

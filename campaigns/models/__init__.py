@@ -1,5 +1,4 @@
 from campaigns.models.classes import LessonCompletion, SessionSignup
-from campaigns.models.images import CampaignImage, CampaignRendition
 from campaigns.models.pages import (
     LISTED_TYPES,
     SECTION_MODELS,
@@ -29,9 +28,7 @@ __all__ = [
     "AreaReviewTask",
     "ArticlePage",
     "CampaignBasePage",
-    "CampaignImage",
     "CampaignPage",
-    "CampaignRendition",
     "ClassSession",
     "DistrictHomePage",
     "EventPage",

@@ -40,7 +40,7 @@ SECTION_PARENTS = [
     "campaigns.VillageSectionPage",
 ]
 
-IMAGE_MODEL = "campaigns.CampaignImage"
+IMAGE_MODEL = "wagtailimages.Image"
 
 
 class CampaignBasePage(Page):

@@ -7,11 +7,11 @@ import io
 from django.core.files.images import ImageFile
 from django.utils import timezone
 from PIL import Image as PILImage
+from wagtail.images.models import Image
 from wagtail.models import Page, Site
 
 from campaigns.models import (
     ArticlePage,
-    CampaignImage,
     ClassSession,
     DistrictHomePage,
     OfflineClassPage,
@@ -20,10 +20,10 @@ from campaigns.models import (
 )
 
 
-def make_image(title: str = "村口", color=(200, 30, 40), size=(800, 600)) -> CampaignImage:
+def make_image(title: str = "村口", color=(200, 30, 40), size=(800, 600)) -> Image:
     buffer = io.BytesIO()
     PILImage.new("RGB", size, color).save(buffer, "JPEG")
-    return CampaignImage.objects.create(
+    return Image.objects.create(
         title=title,
         description=f"{title}的照片",
         file=ImageFile(buffer, name=f"{title}.jpg"),

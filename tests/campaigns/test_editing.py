@@ -110,3 +110,25 @@ def test_admin_is_in_chinese(client, people):
     response = client.get(reverse("wagtailadmin_home"))
     assert response.status_code == 200
     assert 'lang="zh-hans"' in response.content.decode()
+
+
+def test_images_need_alt_text_in_the_work_desk(client, people, media_root):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image as PILImage
+    from wagtail.images.models import Image
+
+    def upload(**extra):
+        buffer = io.BytesIO()
+        PILImage.new("RGB", (40, 30), (10, 120, 40)).save(buffer, "PNG")
+        data = {"title": "村口", "file": SimpleUploadedFile("a.png", buffer.getvalue()), **extra}
+        return client.post(reverse("wagtailimages:add"), data)
+
+    client.force_login(people["editor"])
+    refused = upload(description="")
+    assert refused.status_code == 200
+    assert not Image.objects.exists()
+    accepted = upload(description="村口的白墙和红灯笼")
+    assert accepted.status_code == 302
+    assert Image.objects.get().description == "村口的白墙和红灯笼"
