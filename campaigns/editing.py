@@ -52,6 +52,8 @@ def section_permissions_sync(*, area: Area) -> None:
     """Give the editor and reviewer groups of ``area`` their rights on its section pages and put
     the area's editors and administrators in them (idempotent)."""
     sections = [page for model in SECTION_MODELS for page in model.objects.filter(area=area)]
+    if not sections:
+        return  # done when the area's section is created
     with transaction.atomic():
         editors, reviewers = _group(area, "editor"), _group(area, "reviewer")
         root_collection = Collection.get_first_root_node()
@@ -64,7 +66,7 @@ def section_permissions_sync(*, area: Area) -> None:
                     GroupPagePermission.objects.get_or_create(
                         group=group, page=page, permission=permission
                     )
-            for app_label, codename in MEDIA_PERMISSIONS:
+            for app_label, codename in MEDIA_PERMISSIONS if root_collection else []:
                 permission = Permission.objects.get(
                     content_type__app_label=app_label, codename=codename
                 )

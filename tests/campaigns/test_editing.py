@@ -112,7 +112,7 @@ def test_admin_is_in_chinese(client, people):
     assert 'lang="zh-hans"' in response.content.decode()
 
 
-def test_images_need_alt_text_in_the_work_desk(client, people, media_root):
+def test_images_need_alt_text_in_the_work_desk(client, site, people):
     import io
 
     from django.core.files.uploadedfile import SimpleUploadedFile
