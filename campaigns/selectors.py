@@ -220,12 +220,13 @@ def honour_board_for_page(*, page: Page, period: str | None = None) -> dict:
             period_on = datetime.date.fromisoformat(period)
         except ValueError:
             period_on = None
-    return {
-        "available": True,
-        "entries": list(selectors_scoring.honour_board_list(area=area, period_on=period_on)),
-        "periods": list(selectors_scoring.honour_board_periods(area=area)),
-        "period": period_on,
-    }
+    periods = list(selectors_scoring.honour_board_periods(area=area))
+    if period_on is None and periods:
+        period_on = periods[0].period_on  # the current list: the newest period
+    entries = (
+        list(selectors_scoring.honour_board_list(area=area, period_on=period_on)) if periods else []
+    )
+    return {"available": True, "entries": entries, "periods": periods, "period": period_on}
 
 
 def stores_for_page(*, page: Page) -> list:
