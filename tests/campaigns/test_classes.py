@@ -124,3 +124,13 @@ def test_no_points_where_no_class_rule_holds(site, people, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         services.lesson_complete(lesson=lesson, household=people["house"], actor=people["villager"])
     assert _balance(people["house"]) == 0
+
+
+def test_organisers_find_their_sessions_from_the_work_desk(client, site, people):
+    page, session = add_class(site["village"], title="美她学堂：收纳课")
+    client.force_login(people["organiser"])
+    desk = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert reverse("campaigns:sessions") in desk
+    listing = client.get(reverse("campaigns:sessions")).content.decode()
+    assert "美她学堂：收纳课" in listing
+    assert reverse("campaigns:session_check_in", args=[session.pk]) in listing
