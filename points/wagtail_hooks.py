@@ -1,7 +1,7 @@
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.permissions import register_permission_policy
 
 from points.models import EarningRule
@@ -38,3 +38,22 @@ def register_claim_menu_item():
 @hooks.register("register_admin_viewset")
 def register_expiry_viewset():
     return ExpiryPolicyViewSet()
+
+
+class _ScoringMenu(SubmenuMenuItem):
+    def is_shown(self, request):
+        return request.user.is_superuser or has_role(request.user, RECORDERS)
+
+
+@hooks.register("register_admin_menu_item")
+def register_scoring_menu():
+    """The committee's and the town's phone pages for scoring (outside the admin)."""
+    items = [
+        _RecorderMenuItem(_("Garbage sorting checks"), "/scoring/sorting/", icon_name="tick"),
+        _RecorderMenuItem(_("Courtyard appraisals"), "/scoring/appraisals/", icon_name="home"),
+        _RecorderMenuItem(_("Commendations"), "/scoring/commendations/", icon_name="pick"),
+        _RecorderMenuItem(_("Publicity"), "/scoring/publicity/", icon_name="doc-full"),
+    ]
+    return _ScoringMenu(
+        _("Scoring households"), Menu(items=items), icon_name="tick-inverse", order=160
+    )

@@ -282,6 +282,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "points.tasks.expire_points",
         "schedule": crontab(hour=1, minute=30),
     },
+    "end-publicity-daily": {
+        "task": "points.tasks.end_publicity",
+        "schedule": crontab(hour=0, minute=20),
+    },
     "purge-phone-codes": {
         "task": "registry.tasks.purge_phone_codes",
         "schedule": crontab(minute=17),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("household/<int:pk>/", views.household, name="household"),
     path("household/<int:pk>/points/", views.household_history, name="household_history"),
     path("household/<int:pk>/rules/", views.household_rules, name="household_rules"),
+    path("scoring/", include("points.urls")),
     path("prefs/text-size/", views.text_size, name="text_size"),
     path("api/v1/", api.urls),
     path("site/", include("campaigns.urls")),

@@ -14,6 +14,7 @@ from points.selectors import (
     household_points_get,
 )
 from points.selectors_rules import rules_for_area
+from points.selectors_scoring import postings_with_evidence
 from points.services.expiry import household_expiry_get
 from registry.selectors import household_get, household_list_for_villager
 
@@ -58,7 +59,9 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
             "points": household_points_get(household=found),
             "pending": household_pending_points(household=found),
             "expiry": household_expiry_get(household=found, on=timezone.localdate()),
-            "recent": household_history_list(household=found)[:RECENT_POSTINGS],
+            "recent": postings_with_evidence(
+                household_history_list(household=found)[:RECENT_POSTINGS]
+            ),
         },
     )
 
@@ -69,6 +72,7 @@ def household_history(request: HttpRequest, pk: int) -> HttpResponse:
     found = household_get(user=request.user, pk=pk)
     paginator = Paginator(household_history_list(household=found), HISTORY_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = postings_with_evidence(page.object_list)
     return render(request, "meijia/points_history.html", {"household": found, "page": page})
 
 

@@ -41,6 +41,9 @@ class PointsClaim(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(_("note"), max_length=200, blank=True)
+    # Something the approver must look at (e.g. the household was graded twice in one round);
+    # a flagged claim is never approved automatically.
+    flag = models.CharField(_("needs attention"), max_length=200, blank=True)
     transaction = models.OneToOneField(
         "points.LedgerTransaction",
         on_delete=models.PROTECT,

@@ -31,9 +31,11 @@ def claim_record(
     occurred_on: datetime.date | None = None,
     reason: str = "",
     source: Source | None = None,
+    flag: str = "",
 ) -> PointsClaim:
     """Record points for a household under a rule; a retry with the same key returns the first
-    claim. Approved at once when the rule allows automatic approval of this amount."""
+    claim. Approved at once when the rule allows automatic approval of this amount, unless
+    ``flag`` says what the approver must look at first."""
     existing = PointsClaim.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
@@ -52,9 +54,10 @@ def claim_record(
         source_id=source.id if source else None,
         idempotency_key=idempotency_key,
         recorded_by=actor,
+        flag=flag[:200],
     )
     limit = version.auto_approve_up_to
-    if limit is not None and abs(version.points) <= limit:
+    if not flag and limit is not None and abs(version.points) <= limit:
         return _pay(claim=claim, approver=None, status=Status.AUTO_APPROVED, note="")
     return claim
 

@@ -81,7 +81,7 @@ def test_villager_home_queries_are_bounded(client, site, people, django_assert_m
     services.session_sign_up(session=session, household=people["house"], actor=people["villager"])
     client.force_login(people["villager"])
     client.get("/")
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(28):
         response = client.get("/")
     html = response.content.decode()
     assert "村里的事5" in html and "区里的事5" in html

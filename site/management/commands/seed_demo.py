@@ -372,6 +372,7 @@ class Command(BaseCommand):
         rows = self.stage("账号", lambda: self.ensure_logins(district, town_a, village_a))
         if with_points:
             self.stage("积分", lambda: self.ensure_points(district, village_a))
+            self.stage("评分", lambda: self.ensure_scoring(village_a))
         self.stage(
             "网站",
             lambda: seed_campaign_site(
@@ -705,6 +706,11 @@ class Command(BaseCommand):
                 if not (index == 0 and step == len(plan) - 1):
                     claim_approve(claim=claim, approver=checker)
         return None, f"{len(versions)} 条积分细则，{len(households)} 户的 {claims} 条积分记录"
+
+    def ensure_scoring(self, village: Area) -> tuple[None, str]:
+        from points.demo_scoring import seed_scoring
+
+        return None, seed_scoring(village=village)
 
     def print_logins(self, rows: list[tuple[str, ...]]) -> None:
         header = ("角色", "账号/手机号", "密码", "范围")

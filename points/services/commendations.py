@@ -1,0 +1,111 @@
+"""Commendations (评比表彰): nominated by a committee member, approved by the town, published.
+
+Approval starts the publicity period; the award at its end is in ``points.services.publicity``.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from points.exceptions import LedgerError
+from points.models import Commendation, Photo
+from registry.models import Household, Member, RoleAssignment, User
+from registry.scoping import visible_to
+
+Role = RoleAssignment.Role
+Title = Commendation.Title
+NOMINATORS = [Role.COMMITTEE, Role.TOWN_ADMIN, Role.DISTRICT_ADMIN]
+APPROVERS = [Role.TOWN_ADMIN, Role.DISTRICT_ADMIN]
+TITLE_POINTS = {
+    Title.GOOD_DAUGHTER_IN_LAW: 50,
+    Title.GOOD_MOTHER_IN_LAW: 50,
+    Title.VIRTUOUS_YOUTH: 30,
+    Title.MORAL_MODEL: 80,
+    Title.BEAUTIFUL_HOME: 30,
+}
+
+
+def _in_scope(user: User, household: Household, roles) -> bool:
+    return visible_to(user, Household.objects.filter(pk=household.pk), roles=roles).exists()
+
+
+def commendation_nominate(
+    *,
+    household: Household,
+    title: str,
+    citation: str,
+    actor: User,
+    idempotency_key: str,
+    member: Member | None = None,
+    photo: Photo | None = None,
+    period_start: datetime.date | None = None,
+) -> Commendation:
+    """Nominate a person (``member``) or a whole household for ``title``, with a citation.
+    A repeated key returns the first nomination. Raises LedgerError."""
+    existing = Commendation.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    if title not in Title.values:
+        raise LedgerError("bad_title", _("Choose one of the titles."))
+    if not _in_scope(actor, household, NOMINATORS):
+        raise LedgerError("not_in_scope", _("You cannot nominate people of this household."))
+    if member is not None and member.household_id != household.pk:
+        raise LedgerError("wrong_member", _("This person is not a member of the household."))
+    if not citation.strip():
+        raise LedgerError("citation_required", _("Say in a few words why."))
+    today = timezone.localdate()
+    return Commendation.objects.create(
+        village_id=household.village_id,
+        title=title,
+        period_start=period_start or today.replace(month=1, day=1),
+        household=household,
+        member=member,
+        citation=citation.strip()[:1000],
+        photo=photo,
+        points=TITLE_POINTS[title],
+        nominated_by=actor,
+        idempotency_key=idempotency_key,
+    )
+
+
+def _decide(commendation: Commendation, actor: User) -> Commendation:
+    if commendation.nominated_by_id == actor.pk:
+        raise LedgerError("own_claim", _("Someone else must decide on your nomination."))
+    if not _in_scope(actor, commendation.household, APPROVERS):
+        raise LedgerError("not_in_scope", _("Only the town can approve this nomination."))
+    return Commendation.objects.select_for_update().get(pk=commendation.pk)
+
+
+def commendation_approve(
+    *, commendation: Commendation, actor: User, starts_on: datetime.date | None = None
+) -> Commendation:
+    """The town approves: the publicity period starts (``starts_on``, default today)."""
+    with transaction.atomic():
+        locked = _decide(commendation, actor)
+        if locked.status != Commendation.Status.NOMINATED:
+            return locked
+        starts_on = starts_on or timezone.localdate()
+        locked.status = Commendation.Status.PUBLICITY
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.publicity_starts_on = starts_on
+        locked.publicity_ends_on = starts_on + datetime.timedelta(days=locked.publicity_days - 1)
+        locked.save()
+    return locked
+
+
+def commendation_reject(*, commendation: Commendation, actor: User, note: str) -> Commendation:
+    if not note.strip():
+        raise LedgerError("reason_required", _("Say why the nomination is not approved."))
+    with transaction.atomic():
+        locked = _decide(commendation, actor)
+        if locked.status != Commendation.Status.NOMINATED:
+            return locked
+        locked.status = Commendation.Status.REJECTED
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.decision_note = note.strip()[:200]
+        locked.save()
+    return locked

@@ -1,0 +1,146 @@
+"""Garbage-sorting checks: rounds, one-tap grades, conflicts, and the claims they feed.
+
+A grade names a rule (``GRADE_RULES``); the rule's version in force at the village on the round's
+date gives the points (a deduction for 不合格). Every grade records a maker-checker claim with the
+check as its source, so approval, caps and the ledger work as for any other claim: approved by
+another committee member, or at once where the rule allows automatic approval.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from points.exceptions import LedgerError
+from points.models import Photo, PointsClaim, SortingCheck, SortingRound
+from points.selectors_rules import rule_for
+from points.services.claims import RECORDERS, claim_record
+from points.services.ledger import Source
+from registry.models import Area, Household, User
+from registry.scoping import visible_to
+
+Grade = SortingCheck.Grade
+GRADE_RULES: dict[str, str] = {
+    Grade.EXCELLENT: "sorting-excellent",
+    Grade.GOOD: "sorting-good",
+    Grade.PASS: "sorting-pass",
+    Grade.FAIL: "sorting-fail",
+}
+SOURCE_TYPE = "sorting_check"
+
+
+def _may_score(user: User, village: Area) -> bool:
+    return visible_to(user, Area.objects.filter(pk=village.pk), roles=RECORDERS).exists()
+
+
+def sorting_round_open(
+    *, village: Area, actor: User, held_on: datetime.date | None = None
+) -> SortingRound:
+    """The village's round of ``held_on`` (default today), opened if it does not exist yet."""
+    if village.level != Area.Level.VILLAGE:
+        raise LedgerError("not_a_village", _("A check round belongs to a village."))
+    if not _may_score(actor, village):
+        raise LedgerError("not_in_scope", _("You cannot score households of this village."))
+    found, _created = SortingRound.objects.get_or_create(
+        village=village,
+        held_on=held_on or timezone.localdate(),
+        defaults={"created_by": actor},
+    )
+    return found
+
+
+def _first_result(check: SortingCheck, *, round: SortingRound, household: Household) -> None:
+    if check.round_id != round.pk or check.household_id != household.pk:
+        raise LedgerError(
+            "key_reused", _("This entry was already used for another household or round.")
+        )
+
+
+def sorting_check_record(
+    *,
+    round: SortingRound,
+    household: Household,
+    grade: str,
+    actor: User,
+    idempotency_key: str,
+    note: str = "",
+    photo: Photo | None = None,
+) -> SortingCheck:
+    """Grade ``household`` in ``round``. A repeated ``idempotency_key`` (a phone re-sending a
+    queued entry) returns the first check and changes nothing.
+
+    Locks the household row while it looks for an earlier grade in the round, so two scorers
+    grading the same household at once both see the conflict: both checks are flagged and their
+    claims wait for an approver. Raises LedgerError (not_in_scope, wrong_village, no_rule,
+    key_reused, bad_grade).
+    """
+    key = (idempotency_key or "").strip()
+    if not 8 <= len(key) <= 100:
+        raise LedgerError("bad_key", _("This entry has no valid identifier. Please retry."))
+    existing = SortingCheck.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        _first_result(existing, round=round, household=household)
+        return existing
+    if grade not in GRADE_RULES:
+        raise LedgerError("bad_grade", _("Choose one of the grades."))
+    if household.village_id != round.village_id:
+        raise LedgerError("wrong_village", _("This household is not in the round's village."))
+    if household.status != Household.Status.ACTIVE:
+        raise LedgerError("inactive", _("This household is no longer active in the register."))
+    if not _may_score(actor, round.village):
+        raise LedgerError("not_in_scope", _("You cannot score households of this village."))
+    version = rule_for(area=round.village, code=GRADE_RULES[grade], on=round.held_on)
+    if version is None:
+        raise LedgerError("no_rule", _("No earning rule for this grade is in force here."))
+
+    with transaction.atomic():
+        Household.objects.select_for_update().filter(pk=household.pk).first()
+        existing = SortingCheck.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            _first_result(existing, round=round, household=household)
+            return existing
+        earlier = list(
+            SortingCheck.objects.filter(round=round, household=household).values_list(
+                "pk", "claim_id"
+            )
+        )
+        check = SortingCheck.objects.create(
+            round=round,
+            household=household,
+            grade=grade,
+            rule_version=version,
+            points=version.signed_points,
+            note=note.strip()[:200],
+            photo=photo,
+            recorded_by=actor,
+            idempotency_key=key,
+            is_conflict=bool(earlier),
+        )
+        flag = (
+            _("Graded %(count)s times in this round: compare the grades before approving.")
+            % {"count": len(earlier) + 1}
+            if earlier
+            else ""
+        )
+        claim = claim_record(
+            household=household,
+            version=version,
+            actor=actor,
+            idempotency_key=f"sorting:{check.pk}",
+            occurred_on=round.held_on,
+            reason=version.name,
+            source=Source(type=SOURCE_TYPE, id=check.pk),
+            flag=flag,
+        )
+        check.claim = claim
+        check.save(update_fields=["claim"])
+        if earlier:
+            SortingCheck.objects.filter(pk__in=[pk for pk, _claim in earlier]).update(
+                is_conflict=True
+            )
+            PointsClaim.objects.filter(
+                pk__in=[claim_id for _pk, claim_id in earlier if claim_id],
+                status=PointsClaim.Status.PENDING,
+            ).update(flag=flag)
+    return check

@@ -1,0 +1,378 @@
+"""Phone pages for courtyard appraisals, objections and commendations (``/scoring/…``).
+
+Views parse, check scope through ``registry.scoping`` and call one service each.
+"""
+
+import datetime
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from points.exceptions import LedgerError
+from points.images import ImageRefused, photo_save
+from points.models import (
+    AppraisalCampaign,
+    AppraisalResult,
+    AppraisalScore,
+    Commendation,
+    Objection,
+)
+from points.selectors_scoring import publicity_list
+from points.selectors_sorting import scoring_villages
+from points.services.appraisals import (
+    DEFAULT_CRITERIA,
+    DEFAULT_LEVELS,
+    appraisal_campaign_create,
+    appraisal_score_record,
+    appraisal_verify,
+)
+from points.services.claims import RECORDERS
+from points.services.commendations import (
+    APPROVERS,
+    NOMINATORS,
+    commendation_approve,
+    commendation_nominate,
+    commendation_reject,
+)
+from points.services.publicity import objection_raise, objection_resolve
+from registry.models import Area, Household, Member, RoleAssignment
+from registry.scoping import has_role, role_assignments, visible_to
+
+Role = RoleAssignment.Role
+
+
+def _staff(request: HttpRequest, roles=RECORDERS) -> None:
+    if not (request.user.is_superuser or has_role(request.user, roles)):
+        raise Http404
+
+
+def _campaigns(request: HttpRequest):
+    _staff(request)
+    return visible_to(request.user, AppraisalCampaign.objects.all(), roles=RECORDERS)
+
+
+def _date(text: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _rubric_lines(text: str, numbers: int) -> list[tuple] | None:
+    """Parse lines of "name n1 n2 …" (``numbers`` integers after the name); None if malformed."""
+    parsed = []
+    for line in text.splitlines():
+        parts = line.replace("：", " ").replace(":", " ").split()
+        if not parts:
+            continue
+        if len(parts) != numbers + 1 or not all(p.isdigit() for p in parts[1:]):
+            return None
+        parsed.append((parts[0], *(int(p) for p in parts[1:])))
+    return parsed or None
+
+
+def _rubric_text(rows) -> str:
+    return "\n".join(" ".join(str(part) for part in row) for row in rows)
+
+
+@login_required
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaigns = _campaigns(request).select_related("village")[:30]
+    today = timezone.localdate()
+    return TemplateResponse(
+        request,
+        "points/scoring/campaigns.html",
+        {
+            "campaigns": campaigns,
+            "villages": scoring_villages(user=request.user),
+            "month_start": today.replace(day=1),
+            "today": today,
+            "criteria_text": _rubric_text(DEFAULT_CRITERIA),
+            "levels_text": _rubric_text(DEFAULT_LEVELS),
+        },
+    )
+
+
+@login_required
+@require_POST
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    village = get_object_or_404(scoring_villages(user=request.user), pk=request.POST.get("village"))
+    start, end = _date(request.POST.get("period_start")), _date(request.POST.get("period_end"))
+    if start is None or end is None:
+        messages.error(request, _("Enter the dates of the period."))
+        return redirect("points:campaigns")
+    criteria = _rubric_lines(request.POST.get("criteria", ""), 1) or DEFAULT_CRITERIA
+    levels = _rubric_lines(request.POST.get("levels", ""), 3)
+    if request.POST.get("levels", "").strip() and levels is None:
+        messages.error(request, _("Write each level as: name, stars, minimum total, points."))
+        return redirect("points:campaigns")
+    try:
+        campaign = appraisal_campaign_create(
+            village=village,
+            title=request.POST.get("title") or _("Beautiful home appraisal"),
+            period_start=start,
+            period_end=end,
+            actor=request.user,
+            criteria=criteria,
+            levels=levels or DEFAULT_LEVELS,
+        )
+    except LedgerError as error:
+        messages.error(request, error.message)
+        return redirect("points:campaigns")
+    return redirect("points:campaign", pk=campaign.pk)
+
+
+@login_required
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(_campaigns(request).select_related("village"), pk=pk)
+    results = {
+        result.household_id: result
+        for result in AppraisalResult.objects.filter(campaign=campaign)
+        .select_related("level")
+        .annotate(sheets=Count("scores"))
+    }
+    heads = Member.objects.filter(relation=Member.Relation.HEAD)
+    households = (
+        Household.objects.filter(village=campaign.village, status=Household.Status.ACTIVE)
+        .select_related("group")
+        .prefetch_related(Prefetch("members", queryset=heads))
+        .order_by("number")
+    )
+    query = request.GET.get("q", "").strip()
+    if query:
+        matches = Household.objects.filter(
+            Q(number__icontains=query) | Q(members__name__icontains=query),
+            village=campaign.village,
+        ).values("pk")
+        households = households.filter(pk__in=matches)
+    rows = [(household, results.get(household.pk)) for household in households[:200]]
+    objections = (
+        Objection.objects.filter(result__campaign=campaign)
+        .select_related("result__household", "raised_by")
+        .prefetch_related(Prefetch("result__household__members", queryset=heads))
+    )
+    return TemplateResponse(
+        request,
+        "points/scoring/campaign.html",
+        {
+            "campaign": campaign,
+            "criteria": campaign.criteria.all(),
+            "levels": campaign.levels.all(),
+            "rows": rows,
+            "q": query,
+            "objections": objections,
+        },
+    )
+
+
+@login_required
+def campaign_score(request: HttpRequest, pk: int, household: int) -> HttpResponse:
+    campaign = get_object_or_404(_campaigns(request).select_related("village"), pk=pk)
+    target = get_object_or_404(
+        Household.objects.prefetch_related("members"), pk=household, village=campaign.village
+    )
+    criteria = list(campaign.criteria.all())
+    if request.method == "POST":
+        try:
+            scores = {c.pk: int(request.POST.get(f"c{c.pk}", "")) for c in criteria}
+        except ValueError:
+            messages.error(request, _("Give every item a score."))
+            return redirect("points:campaign_score", pk=pk, household=household)
+        try:
+            photos = [
+                photo_save(upload=upload, village=campaign.village, actor=request.user)
+                for upload in request.FILES.getlist("photos")[:6]
+            ]
+            appraisal_score_record(
+                campaign=campaign,
+                household=target,
+                scorer=request.user,
+                scores=scores,
+                idempotency_key=request.POST.get("key") or uuid.uuid4().hex,
+                note=request.POST.get("note", ""),
+                photos=photos,
+            )
+        except (LedgerError, ImageRefused) as error:
+            messages.error(request, error.message)
+            return redirect("points:campaign_score", pk=pk, household=household)
+        messages.success(request, _("Scores saved."))
+        return redirect("points:campaign", pk=pk)
+    sheets = (
+        AppraisalScore.objects.filter(result__campaign=campaign, result__household=target)
+        .select_related("scorer")
+        .prefetch_related("photos")
+    )
+    return TemplateResponse(
+        request,
+        "points/scoring/score.html",
+        {
+            "campaign": campaign,
+            "household": target,
+            "criteria": criteria,
+            "sheets": sheets,
+            "key": uuid.uuid4().hex,
+        },
+    )
+
+
+@login_required
+@require_POST
+def campaign_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(_campaigns(request), pk=pk)
+    try:
+        appraisal_verify(campaign=campaign, actor=request.user)
+        messages.success(request, _("Verified: the results are now in publicity."))
+    except LedgerError as error:
+        messages.error(request, error.message)
+    return redirect("points:campaign", pk=pk)
+
+
+@login_required
+@require_POST
+def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff(request)
+    objection = get_object_or_404(
+        visible_to(request.user, Objection.objects.all(), roles=RECORDERS), pk=pk
+    )
+    try:
+        objection_resolve(
+            objection=objection,
+            actor=request.user,
+            is_upheld=request.POST.get("decision") == "uphold",
+            resolution=request.POST.get("resolution", ""),
+        )
+        messages.success(request, _("Answered."))
+    except LedgerError as error:
+        messages.error(request, error.message)
+    return redirect(request.POST.get("next") or "points:campaigns")
+
+
+# --- Villagers: publicity and objections ----------------------------------------------------------
+
+
+def _home_villages(request: HttpRequest) -> list[Area]:
+    households = Household.objects.filter(
+        pk__in=[a.household_id for a in role_assignments(request.user) if a.role == Role.VILLAGER]
+    ).select_related("village")
+    return list({household.village_id: household.village for household in households}.values())
+
+
+@login_required
+def publicity(request: HttpRequest) -> HttpResponse:
+    """What is in publicity in the villager's village, with a button to object, and the
+    answers to the villager's own objections."""
+    villages = _home_villages(request) or list(scoring_villages(user=request.user)[:5])
+    notices = [notice for village in villages for notice in publicity_list(area=village)]
+    mine = Objection.objects.filter(raised_by=request.user).select_related(
+        "result__campaign", "commendation"
+    )[:20]
+    return TemplateResponse(
+        request, "points/scoring/publicity.html", {"notices": notices, "mine": mine}
+    )
+
+
+@login_required
+@require_POST
+def objection_create(request: HttpRequest) -> HttpResponse:
+    target_id = request.POST.get("target_id") or 0
+    if request.POST.get("target") == "commendation":
+        target = get_object_or_404(Commendation.objects.select_related("village"), pk=target_id)
+    else:
+        target = get_object_or_404(
+            AppraisalResult.objects.select_related("campaign__village"), pk=target_id
+        )
+    try:
+        objection_raise(target=target, actor=request.user, reason=request.POST.get("reason", ""))
+        messages.success(request, _("Your objection was sent. The committee will answer here."))
+    except LedgerError as error:
+        messages.error(request, error.message)
+    return redirect("points:publicity")
+
+
+# --- Commendations --------------------------------------------------------------------------------
+
+
+@login_required
+def commendation_list(request: HttpRequest) -> HttpResponse:
+    _staff(request, NOMINATORS)
+    items = (
+        visible_to(request.user, Commendation.objects.all(), roles=NOMINATORS)
+        .select_related("village", "household", "member", "nominated_by", "photo")
+        .prefetch_related("household__members")[:50]
+    )
+    return TemplateResponse(
+        request,
+        "points/scoring/commendations.html",
+        {
+            "items": items,
+            "may_approve": request.user.is_superuser or has_role(request.user, APPROVERS),
+            "titles": Commendation.Title.choices,
+            "villages": scoring_villages(user=request.user),
+            "key": uuid.uuid4().hex,
+        },
+    )
+
+
+@login_required
+@require_POST
+def commendation_create(request: HttpRequest) -> HttpResponse:
+    _staff(request, NOMINATORS)
+    village = get_object_or_404(scoring_villages(user=request.user), pk=request.POST.get("village"))
+    household = Household.objects.filter(
+        village=village, number=request.POST.get("number", "").strip()
+    ).first()
+    if household is None:
+        messages.error(request, _("No household with this number in the village."))
+        return redirect("points:commendations")
+    name = request.POST.get("person", "").strip()
+    member = household.members.filter(name=name).first() if name else None
+    if name and member is None:
+        messages.error(request, _("This person is not a member of the household."))
+        return redirect("points:commendations")
+    try:
+        photo = None
+        if request.FILES.get("photo"):
+            photo = photo_save(upload=request.FILES["photo"], village=village, actor=request.user)
+        commendation_nominate(
+            household=household,
+            member=member,
+            title=request.POST.get("title", ""),
+            citation=request.POST.get("citation", ""),
+            actor=request.user,
+            idempotency_key=request.POST.get("key") or uuid.uuid4().hex,
+            photo=photo,
+        )
+        messages.success(request, _("Nominated: the town will decide."))
+    except (LedgerError, ImageRefused) as error:
+        messages.error(request, error.message)
+    return redirect("points:commendations")
+
+
+@login_required
+@require_POST
+def commendation_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff(request, APPROVERS)
+    item = get_object_or_404(
+        visible_to(request.user, Commendation.objects.all(), roles=APPROVERS), pk=pk
+    )
+    try:
+        if request.POST.get("decision") == "reject":
+            commendation_reject(
+                commendation=item, actor=request.user, note=request.POST.get("note", "")
+            )
+            messages.success(request, _("Not approved."))
+        else:
+            commendation_approve(commendation=item, actor=request.user)
+            messages.success(request, _("Approved: the publicity has started."))
+    except LedgerError as error:
+        messages.error(request, error.message)
+    return redirect("points:commendations")
