@@ -151,7 +151,7 @@ def read_code(
     now = now or timezone.now()
     text = (text or "").strip()
     if text.isdigit():
-        return _read_digits(text, actor=actor, now=now)
+        return _read_digits(text, actor=actor, now=now, max_age=max_age)
     prefix, payload = _decode(text)
     if prefix == _CARD:
         if len(payload) != 6:
@@ -180,7 +180,9 @@ def read_code(
     return ScannedCode(_check_household(row.household), "phone", row.issued_at, row.pk)
 
 
-def _read_digits(text: str, *, actor: User | None, now: datetime.datetime) -> ScannedCode:
+def _read_digits(
+    text: str, *, actor: User | None, now: datetime.datetime, max_age: datetime.timedelta
+) -> ScannedCode:
     if _guessed_too_often(actor):
         raise CodeRefused(
             "too_many_attempts", _("Too many wrong numbers. Please scan the code instead.")
@@ -189,7 +191,8 @@ def _read_digits(text: str, *, actor: User | None, now: datetime.datetime) -> Sc
     if len(text) == 8:
         row = (
             PhoneCode.objects.select_related("household__village")
-            .filter(digits=text, expires_at__gt=now)
+            # A typed number, like a scanned token, may be confirmed within ``max_age``.
+            .filter(digits=text, issued_at__gt=now - max_age)
             .first()
         )
     if row is None:

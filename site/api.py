@@ -23,6 +23,7 @@ from points.selectors_rules import rules_for_area
 from points.services.expiry import household_expiry_get
 from registry.identity import mask_name
 from registry.selectors import household_get, household_list_for_villager
+from shops.api import router as counter_router
 
 api = NinjaAPI(
     title="Meijia API",
@@ -31,6 +32,8 @@ api = NinjaAPI(
     docs_url=None,
     auth=[BearerTokenAuth(), django_auth],
 )
+
+api.add_router("/counter", counter_router)
 
 PAGE_SIZE = 20
 

@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from meijia import views
 from meijia.api import api
+from shops.urls import household_urlpatterns as shop_household_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("household/<int:pk>/points/", views.household_history, name="household_history"),
     path("household/<int:pk>/rules/", views.household_rules, name="household_rules"),
     path("scoring/", include("points.urls")),
+    path("", include(shop_household_urls)),
+    path("shops/", include("shops.urls")),
     path("prefs/text-size/", views.text_size, name="text_size"),
     path("api/v1/", api.urls),
     path("site/", include("campaigns.urls")),

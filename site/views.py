@@ -17,6 +17,7 @@ from points.selectors_rules import rules_for_area
 from points.selectors_scoring import postings_with_evidence
 from points.services.expiry import household_expiry_get
 from registry.selectors import household_get, household_list_for_villager
+from shops.selectors import redemption_lines_by_transaction, store_list_for_shopkeeper
 
 TEXT_COOKIE_AGE = 60 * 60 * 24 * 365 * 2
 
@@ -36,11 +37,28 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("household", pk=households[0].pk)
         if is_staff_member and not households:
             return redirect("wagtailadmin_home")
+        if not households and store_list_for_shopkeeper(user=request.user).exists():
+            return redirect("shops:counter_home")
     return render(
         request,
         "meijia/home.html",
         {"households": households, "is_staff_member": is_staff_member},
     )
+
+
+def _with_shop_items(postings) -> list:
+    """Attach the goods of redemptions and voids to their postings (one query for the page)."""
+    postings = list(postings)
+    lines = redemption_lines_by_transaction(
+        transaction_ids=[
+            posting.transaction_id
+            for posting in postings
+            if posting.transaction.kind in ("redemption", "void")
+        ]
+    )
+    for posting in postings:
+        posting.redemption_lines = lines.get(posting.transaction_id, [])
+    return postings
 
 
 RECENT_POSTINGS = 10
@@ -59,8 +77,8 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
             "points": household_points_get(household=found),
             "pending": household_pending_points(household=found),
             "expiry": household_expiry_get(household=found, on=timezone.localdate()),
-            "recent": postings_with_evidence(
-                household_history_list(household=found)[:RECENT_POSTINGS]
+            "recent": _with_shop_items(
+                postings_with_evidence(household_history_list(household=found)[:RECENT_POSTINGS])
             ),
         },
     )
@@ -72,7 +90,7 @@ def household_history(request: HttpRequest, pk: int) -> HttpResponse:
     found = household_get(user=request.user, pk=pk)
     paginator = Paginator(household_history_list(household=found), HISTORY_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = postings_with_evidence(page.object_list)
+    page.object_list = _with_shop_items(postings_with_evidence(page.object_list))
     return render(request, "meijia/points_history.html", {"household": found, "page": page})
 
 

@@ -198,6 +198,8 @@ class DistrictHomePage(SectionPage):
             is_staff_member = request.user.has_perm("wagtailadmin.access_admin")
             if is_staff_member and not households:
                 return redirect("wagtailadmin_home")
+            if not households and _is_shopkeeper(request.user):
+                return redirect("shops:counter_home")
             request.meijia_households = households
             request.meijia_is_staff_member = is_staff_member
         return super().serve(request, *args, **kwargs)
@@ -218,6 +220,15 @@ class DistrictHomePage(SectionPage):
                 household=households[0], user=request.user
             )
         return context
+
+
+def _is_shopkeeper(user) -> bool:
+    """A shopkeeper without a household lands at their counter, as before the site had pages."""
+    try:
+        from shops.selectors import store_list_for_shopkeeper
+    except ImportError:
+        return False
+    return store_list_for_shopkeeper(user=user).exists()
 
 
 class TownSectionPage(SectionPage):

@@ -373,6 +373,9 @@ class Command(BaseCommand):
         if with_points:
             self.stage("积分", lambda: self.ensure_points(district, village_a))
             self.stage("评分", lambda: self.ensure_scoring(village_a))
+            from shops.demo import seed_shops
+
+            self.stage("超市", lambda: (None, seed_shops(district=district, village=village_a)))
         self.stage(
             "网站",
             lambda: seed_campaign_site(

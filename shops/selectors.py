@@ -1,0 +1,106 @@
+"""Reads for the shop pages, always scoped to what the user may see."""
+
+import datetime
+from collections import defaultdict
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from registry.models import Household, RoleAssignment, User
+from registry.scoping import visible_to
+from shops.models import CatalogueItem, Redemption, RedemptionLine, StockMove, Store
+
+Role = RoleAssignment.Role
+
+
+def store_list_for_shopkeeper(*, user: User) -> QuerySet[Store]:
+    if not user.is_authenticated:
+        return Store.objects.none()
+    return Store.objects.filter(shopkeepers=user, is_active=True).select_related("area")
+
+
+def store_get_for_counter(*, user: User, pk: int) -> Store:
+    """A store whose counter ``user`` keeps, or 404."""
+    return get_object_or_404(store_list_for_shopkeeper(user=user), pk=pk)
+
+
+def store_items_list(*, store: Store) -> QuerySet[CatalogueItem]:
+    return store.items.select_related("photo").order_by("-is_active", "name")
+
+
+def store_moves_list(*, store: Store, limit: int = 30) -> QuerySet[StockMove]:
+    return (
+        StockMove.objects.filter(item__store=store)
+        .select_related("item", "actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def villager_household_get(*, user: User, pk: int) -> Household:
+    """The household as its own villager sees it (staff do not get a household's live code)."""
+    queryset = visible_to(user, Household.objects.all(), roles=[Role.VILLAGER]).select_related(
+        "village"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _redemptions() -> QuerySet[Redemption]:
+    return Redemption.objects.select_related(
+        "store", "household__village", "actor", "voided_by"
+    ).prefetch_related(
+        Prefetch("lines", queryset=RedemptionLine.objects.order_by("id")),
+        "household__members",
+    )
+
+
+def redemption_get(*, user: User, receipt_number: str) -> Redemption:
+    """A receipt for its household's villagers, the store's shopkeepers and staff above it."""
+    if not user.is_authenticated:
+        raise Http404
+    shopkeeper_of = Redemption.objects.filter(
+        receipt_number=receipt_number, store__shopkeepers=user
+    )
+    visible = visible_to(
+        user,
+        Redemption.objects.filter(receipt_number=receipt_number),
+        roles=[Role.VILLAGER, Role.TOWN_ADMIN, Role.DISTRICT_ADMIN],
+    )
+    if not (shopkeeper_of.exists() or visible.exists()):
+        raise Http404
+    return _redemptions().get(receipt_number=receipt_number)
+
+
+def redemption_list_today(*, store: Store, now: datetime.datetime | None = None):
+    today = timezone.localdate(now or timezone.now())
+    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    return _redemptions().filter(store=store, created_at__gte=start).order_by("-created_at")
+
+
+def redemption_latest_for_household(
+    *, household: Household, since: datetime.datetime
+) -> Redemption | None:
+    return (
+        Redemption.objects.filter(household=household, created_at__gte=since)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def redemption_lines_by_transaction(*, transaction_ids: list[int]) -> dict[int, list]:
+    """Items of the redemptions (and voids) among ``transaction_ids``, for a points history."""
+    lines: dict[int, list] = defaultdict(list)
+    if not transaction_ids:
+        return lines
+    found = RedemptionLine.objects.filter(
+        redemption__ledger_transaction_id__in=transaction_ids
+    ).select_related("redemption")
+    voids = RedemptionLine.objects.filter(
+        redemption__void_transaction_id__in=transaction_ids
+    ).select_related("redemption")
+    for line in found:
+        lines[line.redemption.ledger_transaction_id].append(line)
+    for line in voids:
+        lines[line.redemption.void_transaction_id].append(line)
+    return lines

@@ -1,0 +1,152 @@
+"""The counter journey with a real camera stream: Chromium's fake camera plays a QR image that
+the site drew on the villager's phone; the shopkeeper's page reads it with scanner.js."""
+
+import io
+import re
+
+import pytest
+from PIL import Image
+
+from meijia import sms
+from points.models import Account
+from registry import codes
+from shops.models import Redemption
+from tests.e2e.conftest import PHONE, _chromium_path
+from tests.factories import make_household, make_tree
+from tests.shops.factories import give_points, make_item, make_shopkeeper, make_store
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def y4m_from_png(png: bytes, *, width: int = 640, height: int = 480, frames: int = 10) -> bytes:
+    """A YUV4MPEG2 (4:2:0) video of a still image, centred on white, with Pillow only."""
+    picture = Image.open(io.BytesIO(png)).convert("RGB")
+    side = min(width, height) - 40
+    picture.thumbnail((side, side), Image.Resampling.NEAREST)
+    canvas = Image.new("RGB", (width, height), "white")
+    canvas.paste(picture, ((width - picture.width) // 2, (height - picture.height) // 2))
+    luma, blue, red = canvas.convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    frame = (
+        b"FRAME\n"
+        + luma.tobytes()
+        + blue.resize(half, Image.Resampling.BILINEAR).tobytes()
+        + red.resize(half, Image.Resampling.BILINEAR).tobytes()
+    )
+    header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
+    return header + frame * frames
+
+
+def sign_in_villager(page, phone_number: str) -> None:
+    page.goto("/accounts/login/code/")
+    page.locator("input[name=phone]").fill(phone_number)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(re.compile(r"/accounts/login/code/confirm/"))
+    code = re.search(r"\b(\d{6})\b", sms.outbox[-1].text).group(1)
+    page.locator("input[name=code]").fill(code)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(re.compile(r"/household/\d+/"))
+
+
+def sign_in_staff(page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.locator("#id_login").fill(username)
+    page.locator("#id_password").fill("pass-word-123")
+    page.locator("section.panel form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def test_villager_shows_code_shopkeeper_scans_it_with_the_camera_and_both_see_the_receipt(
+    browser, live_server, phone, screenshot, tmp_path
+):
+    tree = make_tree()
+    village = tree["villages"][0]
+    household = make_household(village, head_name="张建明", phone="13900000031")
+    give_points(household, 100)
+    store = make_store(village, name="幸福村美家超市")
+    keeper = make_shopkeeper(store, name="刘店长")
+    soap = make_item(store, name="肥皂", price=10, stock=20)
+
+    # The villager opens their code on their phone.
+    sign_in_villager(phone, "13900000031")
+    phone.locator(f"a[href='/household/{household.pk}/code/']").click()
+    qr = phone.locator("#household-code [data-role=qr] svg")
+    qr.wait_for()
+    digits = phone.locator("[data-role=digits]").get_attribute("data-digits")
+    assert re.fullmatch(r"\d{8}", digits)
+    screenshot(phone, "redeem-1-villager-code")
+    video = tmp_path / "qr.y4m"
+    video.write_bytes(y4m_from_png(qr.screenshot()))
+
+    # The shopkeeper's phone: its camera sees that QR code.
+    camera_browser = browser.browser_type.launch(
+        executable_path=_chromium_path(),
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = camera_browser.new_context(
+            viewport=PHONE,
+            is_mobile=True,
+            has_touch=True,
+            locale="zh-CN",
+            base_url=live_server.url,
+            permissions=["camera"],
+        )
+        context.set_default_timeout(20_000)
+        counter = context.new_page()
+        sign_in_staff(counter, keeper.username)
+        counter.goto(f"/shops/counter/{store.pk}/")
+        screenshot(counter, "redeem-2-counter")
+        counter.locator(".scanner-button").click()
+        # scanner.js fills the input from the camera and submits: the preview appears.
+        counter.wait_for_url(re.compile(r"/preview/"))
+        preview = counter.locator("main").inner_text()
+        assert "张*明家" in preview and "张建明" not in preview
+        assert counter.locator("[data-role=balance]").inner_text() == "100"
+        counter.locator(f"#qty_{soap.pk}").fill("3")
+        assert counter.locator("[data-role=total]").inner_text() == "30"
+        screenshot(counter, "redeem-3-basket")
+        counter.locator("#basket button[type=submit]").click()
+        counter.wait_for_url(re.compile(r"/shops/receipt/"))
+        redemption = Redemption.objects.get()
+        assert redemption.code_kind == "phone"
+        receipt = counter.locator(".receipt").inner_text()
+        assert redemption.receipt_number in receipt and "肥皂" in receipt
+        screenshot(counter, "redeem-4-receipt")
+        assert Account.objects.get(household=household).balance == 70
+
+        # The villager's page notices the code was used and links to the same receipt.
+        link = phone.locator("[data-role=receipt] a")
+        link.wait_for(state="visible")
+        link.click()
+        phone.wait_for_url(re.compile(r"/shops/receipt/"))
+        assert redemption.receipt_number in phone.locator(".receipt").inner_text()
+        screenshot(phone, "redeem-5-villager-receipt")
+
+        # A second confirmation of the same code (a new request, not a retry) is refused.
+        counter.go_back()
+        counter.wait_for_url(re.compile(r"/preview/"))
+        counter.locator("input[name=key]").evaluate("input => input.value = 'second-try-0000000'")
+        counter.locator(f"#qty_{soap.pk}").fill("1")
+        counter.locator("#basket button[type=submit]").click()
+        counter.wait_for_url(re.compile(rf"/shops/counter/{store.pk}/$"))
+        assert counter.locator(".messages .refusal.used").count() == 1
+        screenshot(counter, "redeem-6-second-confirm-refused")
+        # Scanning the used code again is refused at the preview already.
+        counter.locator(".scanner-button").click()
+        counter.wait_for_url(re.compile(rf"/shops/counter/{store.pk}/$"))
+        counter.locator(".messages .refusal.used").wait_for()
+        assert Redemption.objects.count() == 1
+        assert Account.objects.get(household=household).balance == 70
+        with pytest.raises(codes.CodeRefused):
+            codes.read_code(digits)
+        context.close()
+    finally:
+        camera_browser.close()
