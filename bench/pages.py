@@ -18,11 +18,13 @@ as sent (no compression; a proxy's gzip would shrink HTML and CSS further).
 
 The target: the warm village section serves at least five times the cold rate.
 
-Recorded result, on a loaded 2-vCPU container (PostgreSQL and Redis on localhost), 100 requests:
+Recorded result, on a loaded 2-vCPU container (PostgreSQL and Redis on localhost), 100 requests,
+after merging the scoring and shops branches (the section page now shows publicity and the base
+page loads scanner.js):
 
-    campaign article  /meizaijiating/     cold 10.4 req/s   warm 281.0 req/s   warm ÷ cold 27.1
-    village section   /town/village-1/    cold 11.5 req/s   warm 219.0 req/s   warm ÷ cold 19.0
-    village section page weight on a phone: 18.3 KB (HTML 5.3 KB, CSS 7.9 KB, JS 0.0 KB,
+    campaign article  /meizaijiating/     cold 15.7 req/s   warm 449.5 req/s   warm ÷ cold 28.6
+    village section   /town/village-1/    cold 12.5 req/s   warm 591.7 req/s   warm ÷ cold 47.4
+    village section page weight on a phone: 27.4 KB (HTML 6.7 KB, CSS 8.6 KB, JS 6.9 KB,
     first-screen images (3) 5.1 KB)
 """
 
