@@ -7,3 +7,8 @@ class CampaignsConfig(AppConfig):
 
     name = "campaigns"
     verbose_name = _("Campaign site")
+
+    def ready(self):
+        from campaigns import receivers
+
+        receivers.connect()

@@ -7,3 +7,10 @@ class PointsConfig(AppConfig):
 
     name = "points"
     verbose_name = _("Points")
+
+    def ready(self):
+        from points import receivers, signals
+
+        signals.activity_completed.connect(
+            receivers.award_activity, dispatch_uid="points.award_activity"
+        )

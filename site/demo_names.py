@@ -278,6 +278,15 @@ DEMO_RULES = [
         5,
         {"cap_per_month": 20},
     ),
+    (
+        "class-online",
+        "class",
+        "earn",
+        "美她学堂 线上学习",
+        "在手机上学完一节线上课。",
+        2,
+        {"cap_per_month": 10},
+    ),
 ]
 DEMO_POINTS_HOUSEHOLDS = 40
 DEMO_POINTS_PLAN = [

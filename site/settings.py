@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "meijia.middleware.RequireStaffTwoFactorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "campaigns.cache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "meijia.urls"
@@ -258,6 +259,10 @@ WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Alt text (the image's description) is required when an image is uploaded or edited.
+WAGTAILIMAGES_IMAGE_FORM_BASE = "campaigns.forms.AltTextImageForm"
+# Anonymous readers get campaign pages from the cache; any publish empties it (campaigns/cache.py).
+CAMPAIGN_PAGE_CACHE_SECONDS = int(env("CAMPAIGN_PAGE_CACHE_SECONDS", "300"))
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
@@ -284,6 +289,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "purge-phone-codes": {
         "task": "registry.tasks.purge_phone_codes",
         "schedule": crontab(minute=17),
+    },
+    "publish-scheduled-pages": {
+        "task": "campaigns.tasks.publish_scheduled",
+        "schedule": 60.0,
     },
 }
 

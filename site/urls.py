@@ -19,6 +19,7 @@ urlpatterns = [
     path("scoring/", include("points.urls")),
     path("prefs/text-size/", views.text_size, name="text_size"),
     path("api/v1/", api.urls),
+    path("site/", include("campaigns.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", include(wagtailadmin_urls)),

@@ -4,7 +4,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from wagtail.models import Site
+from wagtail.views import serve as wagtail_serve
 
+from campaigns.models import DistrictHomePage
 from points.selectors import (
     household_history_list,
     household_pending_points,
@@ -20,6 +23,11 @@ TEXT_COOKIE_AGE = 60 * 60 * 24 * 365 * 2
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The district's campaign home page (a Wagtail page, see campaigns) when the site has one;
+    otherwise the villager's household or the staff's work desk."""
+    site = Site.find_for_request(request)
+    if site is not None and site.root_page.specific_class is DistrictHomePage:
+        return wagtail_serve(request, "")
     households = []
     is_staff_member = False
     if request.user.is_authenticated:

@@ -27,6 +27,7 @@ from django.db.models import Count
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from campaigns.demo import seed_campaign_site
 from meijia import demo_names as data
 from registry.identity import id_number_check_digit
 from registry.models import Area, Household, HouseholdEvent, Member, RoleAssignment, User
@@ -375,6 +376,12 @@ class Command(BaseCommand):
 
             self.stage("超市", lambda: (None, seed_shops(district=district, village=village_a)))
             self.stage("评分", lambda: self.ensure_scoring(village_a))
+        self.stage(
+            "网站",
+            lambda: seed_campaign_site(
+                district=district, town=town_a, village=village_a, sign_up_villager=with_points
+            ),
+        )
         if not quiet:
             self.stdout.write(f"完成，共用时 {time.perf_counter() - started:.2f} 秒\n")
         self.print_logins(rows)

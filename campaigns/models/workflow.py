@@ -1,0 +1,72 @@
+"""The review step of the moderation workflow: a district or town administrator whose area
+contains the page's section approves it. Editors draft and submit; they cannot publish."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page, Task, TaskState
+
+REVIEWER_ROLES = ("district_admin", "town_admin")
+
+
+def _reviewer_paths(user) -> list[str]:
+    from registry.scoping import role_assignments
+
+    return [
+        assignment.area.path
+        for assignment in role_assignments(user)
+        if assignment.role in REVIEWER_ROLES and assignment.area is not None
+    ]
+
+
+def user_may_review(user, page) -> bool:
+    """Whether ``user`` reviews ``page``: a superuser, or an administrator of an area that contains
+    the area of the page's section."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    page = page.specific if isinstance(page, Page) else page
+    area = getattr(page, "area", None)
+    if area is None:
+        return False
+    return any(area.path.startswith(path) for path in _reviewer_paths(user))
+
+
+class AreaReviewTask(Task):
+    """Approval by a reviewer of the page's area (see ``user_may_review``)."""
+
+    def user_can_access_editor(self, obj, user):
+        return user_may_review(user, obj)
+
+    def locked_for_user(self, obj, user):
+        return not user_may_review(user, obj)
+
+    def user_can_lock(self, obj, user):
+        return user_may_review(user, obj)
+
+    def user_can_unlock(self, obj, user):
+        return False
+
+    def get_actions(self, obj, user):
+        if user_may_review(user, obj):
+            return [
+                ("reject", _("Request changes"), True),
+                ("approve", _("Approve"), False),
+                ("approve", _("Approve with comment"), True),
+            ]
+        return []
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        states = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS)
+        if user.is_superuser:
+            return states
+        from campaigns.selectors import page_ids_reviewable_by
+
+        return states.filter(workflow_state__object_id__in=page_ids_reviewable_by(user=user))
+
+    @classmethod
+    def get_description(cls):
+        return _("A district or town administrator of the page's area approves it")
+
+    class Meta:
+        verbose_name = _("area review")
+        verbose_name_plural = _("area reviews")

@@ -1,0 +1,50 @@
+"""Signal receivers of the campaign site: page cache invalidation and section permissions."""
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from campaigns.cache import page_cache_clear
+
+
+def clear_page_cache(sender, **kwargs) -> None:
+    transaction.on_commit(page_cache_clear)
+
+
+def role_saved(sender, instance, created, **kwargs) -> None:
+    from campaigns.editing import section_permissions_sync
+
+    if created and instance.area_id is not None:
+        section_permissions_sync(area=instance.area)
+
+
+def role_deleted(sender, instance, **kwargs) -> None:
+    from campaigns.editing import section_role_removed
+
+    section_role_removed(assignment=instance)
+
+
+def section_saved(sender, instance, created, **kwargs) -> None:
+    from campaigns.editing import review_workflow_ensure, section_permissions_sync
+    from campaigns.models import DistrictHomePage
+
+    if created:
+        section_permissions_sync(area=instance.area)
+        if isinstance(instance, DistrictHomePage):
+            review_workflow_ensure(page=instance)
+
+
+def connect() -> None:
+    from wagtail.models import Page
+
+    from campaigns.models import SECTION_MODELS
+    from registry.models import RoleAssignment
+
+    page_published.connect(clear_page_cache, dispatch_uid="campaigns.published")
+    page_unpublished.connect(clear_page_cache, dispatch_uid="campaigns.unpublished")
+    post_page_move.connect(clear_page_cache, dispatch_uid="campaigns.moved")
+    post_delete.connect(clear_page_cache, sender=Page, dispatch_uid="campaigns.deleted")
+    post_save.connect(role_saved, sender=RoleAssignment, dispatch_uid="campaigns.role_saved")
+    post_delete.connect(role_deleted, sender=RoleAssignment, dispatch_uid="campaigns.role_deleted")
+    for model in SECTION_MODELS:
+        post_save.connect(section_saved, sender=model, dispatch_uid=f"campaigns.{model.__name__}")

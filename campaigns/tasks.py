@@ -1,0 +1,9 @@
+from celery import shared_task
+from django.core.management import call_command
+
+
+@shared_task(ignore_result=True)
+def publish_scheduled() -> None:
+    """Publish pages whose scheduled time has come and unpublish expired ones: Wagtail's own
+    ``publish_scheduled`` command, run every minute by Celery beat instead of a system cron."""
+    call_command("publish_scheduled")
