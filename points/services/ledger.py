@@ -297,6 +297,9 @@ def _record_locked(
                 posting_count=account.posting_count,
                 last_hash=account.last_hash,
             )
+    # The household balances this transaction left (not on a returned earlier transaction):
+    # callers that show them need not read them again.
+    entry.balances_after = {pk: account.balance for pk, account in locked.items()}
     return entry
 
 
