@@ -467,8 +467,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--households", type=int, default=500)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
+    # Processes rather than threads: the GIL lets one thread of a process run Python at a time,
+    # and a confirmation is mostly Python (the ORM) between short waits for PostgreSQL.
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "")
