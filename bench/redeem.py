@@ -23,38 +23,43 @@ Printed: redemptions/s, p50/p99 latency, ratio to trivial and to pgbench, and th
 statements one confirmation takes (counted in-process). Afterwards the books are checked: every
 balance equals its postings and every item's stock equals its moves.
 
-Recorded result, 2026-11-23, on the 2-vCPU container while three other engineers ran test suites
-(load average 5 to 7: every figure moves by 2x between runs; the ratios are what to compare);
-Python 3.11.7, Django 5.2, psycopg 3, PostgreSQL on localhost, gunicorn 2 workers x 8 threads,
-``--seconds 4``:
+Recorded result, 2026-11-23 19:54 UTC, on the 2-vCPU container while other engineers ran test
+suites (load average 3.9 at the start, 7.6 at the end: every figure moves by 2x between runs; the
+ratios are what to compare); Python 3.11.7, Django 5.2, psycopg 3, PostgreSQL on localhost,
+gunicorn 4 workers x 4 threads, ``--seconds 4``:
 
-    SQL statements per redemption: 22 (pgbench's transaction: 12)
+    SQL statements per redemption: 15 (pgbench's transaction: 12)
     case     clients  redeem/s  p50 ms  p99 ms  trivial/s  pgbench/s  ÷trivial  ÷pgbench
-    spread         1      33.3    25.5    63.3      905.6      206.1      0.04      0.16
-    spread         4      35.5   115.2   186.2     1883.7      589.1      0.02      0.06
-    spread        16      42.0   353.2   970.7     1552.0      738.1      0.03      0.06
-    hot            1      17.8    58.3    91.0      889.3      172.8      0.02      0.10
-    hot            4      18.0   212.9   355.4     1261.6      136.3      0.01      0.13
-    hot           16      18.8   744.2  2767.5     1179.6      129.7      0.02      0.15
+    spread         1      30.5    33.9    50.4      634.0      424.2      0.05      0.07
+    spread         4      32.3   112.2   207.7      711.3      459.8      0.05      0.07
+    spread        16      25.3   479.3  1857.4      532.3      465.5      0.05      0.05
+    hot            1      22.3    39.7   160.6      417.2      155.5      0.05      0.14
+    hot            4      19.3   186.2   600.5     1239.8      376.7      0.02      0.05
+    hot           16      18.9   683.6  2287.3      923.2      124.9      0.02      0.15
     books: 0 balances differ from their postings, 0 items from their moves
 
-A second run 20 minutes later (load average 6.4) gave, spread at 1/4/16 clients: 11.2/19.1/27.7
-redemptions/s (p99 162/514/1088 ms), ratios to pgbench 0.08/0.06/0.04; hot: 24.0/19.0/23.8
-(p99 59/399/1645 ms), 0.09/0.06/0.08. In-process, one confirmation through the API's test client
-took 35 ms and through the service directly 31 ms (26 and 22 statements): the HTTP layer is not
-where the time goes.
+The same day at 19:37 (load average 1.5 rising to 5.5), before the ledger work, with 22
+statements and gunicorn 2 x 8: spread 1/4/16 clients 19.2/33.9/35.0 redemptions/s (p99
+288/214/879 ms), ratios to pgbench 0.06/0.07/0.06; hot 22.8/24.3/34.7 (p99 69/278/1615 ms),
+0.06/0.06/0.11. An earlier run (load 5 to 7) gave 33.3/35.5/42.0 spread and 0.16/0.06/0.06.
 
-The target (40% of pgbench, p99 < 100 ms at 16 clients) is NOT met. The first version took 27
-statements and reached 0.04-0.06 of pgbench; this one takes 22: no key look-up before the work
-(a retry is recognised by its spent code or its unique key, on the refusal path only), one query
-for "shopkeeper of this store with the role", the served-village check folded into the item
-query, and each stock row locked by its own conditional ``UPDATE … RETURNING`` (no separate
-``SELECT … FOR UPDATE``). What remains: 12 statements are the ledger's (two account
-get_or_creates, the key twice, two savepoints), 4 are the counter API's (device, balance, lines,
-household name), and the Python time of the ORM for each statement, which on two shared cores is
-the limit: the server is CPU-bound at 4 clients already. The next steps would be in the ledger
-(no savepoints when the caller's transaction is open, the account ids passed in instead of
-get_or_create) and one CTE for redemption + lines + moves.
+The target (40% of pgbench, p99 < 100 ms at 16 clients) is NOT met, and not close: the server
+is CPU-bound at one or two requests at a time, and the 2 cores are shared with the test suites
+and PostgreSQL itself. What changed: the ledger locks the household account and reads the store's
+account id in one ``SELECT … FOR UPDATE`` (a subquery, the store row is never locked), looks the
+idempotency key up once under the lock, and opens no savepoint inside the redemption's
+transaction (12 -> 5 ledger statements); the counter API's receipt uses the balance the ledger
+left and the lines just written (API path 26 -> 17 statements, of which 15 are the service's:
+device, shopkeeper, household, items, BEGIN, lock, key, transaction, postings, account, card
+version, stock, redemption, lines, moves, COMMIT, head of household; BEGIN/COMMIT are counted).
+In-process a confirmation still takes 35-55 ms (depending on the load); cProfile of the API
+path: about a third of it waiting on PostgreSQL round trips (slow on a loaded machine), most of
+the rest building SQL in the ORM (``as_sql``/``get_order_by``/``build_filter``). The text
+message goes to the Redis broker on commit (kombu's publish, ~2 ms), not sent in the request.
+psycopg server-side binding (prepared statements after five runs) made no difference in-process
+beyond the noise (47-57 ms against 52-54 ms), so it was left out. What remains would be fewer
+ORM statements per confirmation (the card-version re-check, the device and shopkeeper reads) or
+less ORM per statement, and a machine that is not shared.
 """
 
 import argparse
@@ -467,8 +472,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--households", type=int, default=500)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
+    # Processes rather than threads: the GIL lets one thread of a process run Python at a time,
+    # and a confirmation is mostly Python (the ORM) between short waits for PostgreSQL.
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "")

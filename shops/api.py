@@ -149,11 +149,14 @@ def counter_confirm(request, payload: ConfirmIn):
         )
     except ShopError as refused:
         return Status(409, RefusalOut(code=refused.code, message=refused.message))
-    balance = (
-        Account.objects.filter(household_id=redemption.household_id)
-        .values_list("balance", flat=True)
-        .first()
-    )
+    # A first confirmation carries the balance it left; a retry's receipt reads it.
+    balance = getattr(redemption, "balance_after", None)
+    if balance is None:
+        balance = (
+            Account.objects.filter(household_id=redemption.household_id)
+            .values_list("balance", flat=True)
+            .first()
+        )
     return Status(
         200,
         ReceiptOut(

@@ -1,20 +1,26 @@
 """The only code that changes points. Read docs/ledger.md first.
 
 Every public function here records one ``LedgerTransaction`` whose postings sum to zero. It locks
-the household account(s) involved (``SELECT … FOR UPDATE``, in id order, once), re-checks the
-idempotency key under the lock, refuses to take any household below zero, writes the postings with
-the household's hash chain and updates the cached balance, all in one database transaction. A
+the household account(s) involved (``SELECT … FOR UPDATE``, in id order, once), looks the
+idempotency key up under the lock, refuses to take any household below zero, writes the postings
+with the household's hash chain and updates the cached balance, all in one database transaction. A
 second call with the same idempotency key returns the first transaction and changes nothing.
 
 Callers that also lock other rows (stock) call these inside their own ``transaction.atomic`` after
-nothing else has been locked: household accounts first, then stock rows.
+nothing else has been locked: household accounts first, then stock rows. Inside a caller's
+transaction the ledger opens no savepoint of its own: a refusal (``LedgerError``) is raised before
+anything is written, and a failed write marks the caller's whole transaction for rollback. No caller
+goes on using its transaction after catching a ``LedgerError``; one that needs to must open its own
+savepoint around the call.
 """
 
 import hashlib
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Subquery
 from django.utils.translation import gettext as _
 
 from points.exceptions import LedgerError
@@ -109,6 +115,20 @@ def _existing(idempotency_key: str, kind: str, legs: list[Leg]) -> LedgerTransac
     return found
 
 
+def _unit():
+    """The caller's open transaction as it is (no savepoint), or a new one."""
+    return nullcontext() if connection.in_atomic_block else transaction.atomic()
+
+
+def _check_legs(legs: list[Leg], idempotency_key: str) -> None:
+    if len(legs) < 2 or any(leg.amount == 0 for leg in legs):
+        raise ValueError("a transaction needs two or more non-zero legs")
+    if sum(leg.amount for leg in legs) != 0:
+        raise ValueError("the legs of a transaction must sum to zero")
+    if not idempotency_key:
+        raise ValueError("an idempotency key is required")
+
+
 def record(
     *,
     kind: str,
@@ -124,56 +144,119 @@ def record(
 ) -> LedgerTransaction:
     """Record one balanced transaction. Raises LedgerError (insufficient_points, key_reused,
     already_reversed). Locks the household accounts among ``legs``."""
-    if len(legs) < 2 or any(leg.amount == 0 for leg in legs):
-        raise ValueError("a transaction needs two or more non-zero legs")
-    if sum(leg.amount for leg in legs) != 0:
-        raise ValueError("the legs of a transaction must sum to zero")
-    if not idempotency_key:
-        raise ValueError("an idempotency key is required")
+    _check_legs(legs, idempotency_key)
+    household_ids = sorted(
+        {leg.account.pk for leg in legs if leg.account.kind == Account.Kind.HOUSEHOLD}
+    )
+    if not household_ids:
+        raise ValueError("every transaction moves a household's points")
+    with _unit():
+        locked = {
+            account.pk: account
+            for account in Account.objects.select_for_update()
+            .filter(pk__in=household_ids)
+            .order_by("pk")
+        }
+        return _record_locked(
+            kind=kind,
+            legs=legs,
+            locked=locked,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            approver=approver,
+            source=source,
+            rule_code=rule_code,
+            rule_version=rule_version,
+            reverses=reverses,
+        )
 
+
+def _lock_household(household: Household, counter: dict) -> tuple[Account, Account]:
+    """Inside the unit: lock the household's account and read (never lock) the counter-party's
+    account (pool, store or expiry) in one query; either is created when it is still missing."""
+    counter_id = Account.objects.filter(**counter).values("pk")[:1]
+    account = (
+        Account.objects.select_for_update()
+        .filter(kind=Account.Kind.HOUSEHOLD, household=household)
+        .annotate(counter_id=Subquery(counter_id))
+        .first()
+    )
+    if account is None:  # once in a household's life
+        created = household_account(household)
+        account = (
+            Account.objects.select_for_update()
+            .annotate(counter_id=Subquery(counter_id))
+            .get(pk=created.pk)
+        )
+    if account.counter_id is None:  # once in a pool's, store's or expiry account's life
+        return account, Account.objects.get_or_create(**counter)[0]
+    return account, Account(pk=account.counter_id, kind=counter["kind"])
+
+
+def _record_household(
+    *, household: Household, counter: dict, amount: int, kind: str, **details
+) -> LedgerTransaction:
+    """``amount`` into (or, negative, out of) the household's account, against ``counter``."""
+    if amount == 0:
+        raise ValueError("a transaction needs two or more non-zero legs")
+    if not details["idempotency_key"]:
+        raise ValueError("an idempotency key is required")
+    with _unit():
+        account, other = _lock_household(household, counter)
+        legs = [Leg(account, amount), Leg(other, -amount)]
+        return _record_locked(kind=kind, legs=legs, locked={account.pk: account}, **details)
+
+
+def _record_locked(
+    *,
+    kind: str,
+    legs: list[Leg],
+    locked: dict[int, Account],
+    reason: str,
+    idempotency_key: str,
+    actor: User | None,
+    approver: User | None = None,
+    source: Source | None = None,
+    rule_code: str = "",
+    rule_version: int | None = None,
+    reverses: LedgerTransaction | None = None,
+) -> LedgerTransaction:
+    """The rest of ``record`` once the household accounts (``locked``) are locked."""
+    # The key is looked up under the lock only: a retry that waited for the lock finds the
+    # first call's transaction here.
     found = _existing(idempotency_key, kind, legs)
     if found is not None:
         return found
-
+    if reverses is not None and LedgerTransaction.objects.filter(reverses=reverses).exists():
+        raise LedgerError("already_reversed", _("This has already been reversed."))
     deltas: dict[int, int] = defaultdict(int)
     for leg in legs:
-        if leg.account.kind == Account.Kind.HOUSEHOLD:
+        if leg.account.pk in locked:
             deltas[leg.account.pk] += leg.amount
-    if not deltas:
-        raise ValueError("every transaction moves a household's points")
-
-    with transaction.atomic():
-        locked = {
-            account.pk: account
-            for account in Account.objects.select_for_update().filter(pk__in=deltas).order_by("pk")
-        }
-        # A retry that waited for the lock finds the first call's transaction here.
-        found = _existing(idempotency_key, kind, legs)
-        if found is not None:
-            return found
-        if reverses is not None and LedgerTransaction.objects.filter(reverses=reverses).exists():
-            raise LedgerError("already_reversed", _("This has already been reversed."))
-        for account_id, delta in deltas.items():
-            if locked[account_id].balance + delta < 0:
-                raise LedgerError(
-                    "insufficient_points",
-                    _("Not enough points: the household has %(balance)s.")
-                    % {"balance": locked[account_id].balance},
-                )
+    for account_id, delta in deltas.items():
+        if locked[account_id].balance + delta < 0:
+            raise LedgerError(
+                "insufficient_points",
+                _("Not enough points: the household has %(balance)s.")
+                % {"balance": locked[account_id].balance},
+            )
+    # Nothing was written before this point, so a refusal above leaves the caller's transaction
+    # usable; a failed write below marks it (or ours) for rollback.
+    with transaction.atomic(savepoint=False):
         try:
-            with transaction.atomic():
-                entry = LedgerTransaction.objects.create(
-                    kind=kind,
-                    reason=reason[:200],
-                    idempotency_key=idempotency_key,
-                    actor=actor,
-                    approver=approver,
-                    source_type=source.type if source else "",
-                    source_id=source.id if source else None,
-                    rule_code=rule_code,
-                    rule_version=rule_version,
-                    reverses=reverses,
-                )
+            entry = LedgerTransaction.objects.create(
+                kind=kind,
+                reason=reason[:200],
+                idempotency_key=idempotency_key,
+                actor=actor,
+                approver=approver,
+                source_type=source.type if source else "",
+                source_id=source.id if source else None,
+                rule_code=rule_code,
+                rule_version=rule_version,
+                reverses=reverses,
+            )
         except IntegrityError as error:
             # Only reachable for a key or reversal raced without a shared household lock.
             raise LedgerError("already_recorded", _("This change was already recorded.")) from error
@@ -209,7 +292,14 @@ def record(
             account.last_hash = digest
         Posting.objects.bulk_create(postings)
         for account in locked.values():
-            account.save(update_fields=["balance", "posting_count", "last_hash"])
+            Account.objects.filter(pk=account.pk).update(
+                balance=account.balance,
+                posting_count=account.posting_count,
+                last_hash=account.last_hash,
+            )
+    # The household balances this transaction left (not on a returned earlier transaction):
+    # callers that show them need not read them again.
+    entry.balances_after = {pk: account.balance for pk, account in locked.items()}
     return entry
 
 
@@ -232,10 +322,11 @@ def points_award(
     """Move points from the funding area's pool (default: the district's) to the household."""
     if amount <= 0:
         raise ValueError("an award is positive")
-    pool = area_account(Account.Kind.POOL, funded_by or _district_of(household))
-    return record(
+    return _record_household(
+        household=household,
+        counter={"kind": Account.Kind.POOL, "area": funded_by or _district_of(household)},
+        amount=amount,
         kind=Kind.AWARD,
-        legs=[Leg(household_account(household), amount), Leg(pool, -amount)],
         reason=reason,
         idempotency_key=idempotency_key,
         actor=actor,
@@ -259,9 +350,11 @@ def points_spend(
     """A redemption: points move from the household to the store."""
     if amount <= 0:
         raise ValueError("a redemption is positive")
-    return record(
+    return _record_household(
+        household=household,
+        counter={"kind": Account.Kind.STORE, "store_id": store_id},
+        amount=-amount,
         kind=Kind.REDEMPTION,
-        legs=[Leg(household_account(household), -amount), Leg(store_account(store_id), amount)],
         reason=reason,
         idempotency_key=idempotency_key,
         actor=actor,
@@ -330,10 +423,11 @@ def points_expire(
     """Move expired points to the district's expiry account."""
     if amount <= 0:
         raise ValueError("an expiry is positive")
-    expiry = area_account(Account.Kind.EXPIRY, _district_of(household))
-    return record(
+    return _record_household(
+        household=household,
+        counter={"kind": Account.Kind.EXPIRY, "area": _district_of(household)},
+        amount=-amount,
         kind=Kind.EXPIRY,
-        legs=[Leg(household_account(household), -amount), Leg(expiry, amount)],
         reason=reason,
         idempotency_key=idempotency_key,
         actor=None,
@@ -355,10 +449,11 @@ def points_adjust(
         raise ValueError("an adjustment is not zero")
     if not reason.strip():
         raise LedgerError("reason_required", _("Say why the points are adjusted."))
-    pool = area_account(Account.Kind.POOL, funded_by or _district_of(household))
-    return record(
+    return _record_household(
+        household=household,
+        counter={"kind": Account.Kind.POOL, "area": funded_by or _district_of(household)},
+        amount=amount,
         kind=Kind.ADJUSTMENT,
-        legs=[Leg(household_account(household), amount), Leg(pool, -amount)],
         reason=reason,
         idempotency_key=idempotency_key,
         actor=actor,
@@ -382,10 +477,11 @@ def points_deduct(
     """A deduction under a rule: points go back to the pool, never below zero (refused)."""
     if amount <= 0:
         raise ValueError("a deduction is given as a positive amount")
-    pool = area_account(Account.Kind.POOL, funded_by or _district_of(household))
-    return record(
+    return _record_household(
+        household=household,
+        counter={"kind": Account.Kind.POOL, "area": funded_by or _district_of(household)},
+        amount=-amount,
         kind=Kind.ADJUSTMENT,
-        legs=[Leg(household_account(household), -amount), Leg(pool, amount)],
         reason=reason,
         idempotency_key=idempotency_key,
         actor=actor,

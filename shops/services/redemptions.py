@@ -289,7 +289,7 @@ def _confirm(
                 ledger_transaction=entry,
                 actor=actor,
             )
-            RedemptionLine.objects.bulk_create(
+            lines = RedemptionLine.objects.bulk_create(
                 [
                     RedemptionLine(
                         redemption=redemption,
@@ -315,6 +315,14 @@ def _confirm(
         raise ShopError(refused.code, refused.message) from None
     except CodeRefused as refused:
         raise _refuse_code(refused) from None
+    # What the receipt shows, without reading it back: the household's balance after this
+    # redemption and the lines just written (as if prefetched).
+    balances = getattr(entry, "balances_after", None)
+    if balances:
+        redemption.balance_after = next(iter(balances.values()))
+    prefetched = redemption.lines.all()
+    prefetched._result_cache, prefetched._prefetch_done = lines, True
+    redemption._prefetched_objects_cache = {"lines": prefetched}
     return redemption
 
 

@@ -1,0 +1,50 @@
+"""The confirmation's statement budget (bench/redeem.py measures its cost)."""
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from points.models import Account
+from registry import codes
+from shops.services.devices import counter_device_create
+from tests.shops.factories import make_shop_world
+
+pytestmark = pytest.mark.django_db
+
+
+def test_counter_confirm_takes_17_statements_and_one_savepoint(client):
+    world = make_shop_world(balance=100, stock=10)
+    _device, token = counter_device_create(store=world["store"], user=world["keeper"], name="台")
+    household = world["household"]
+
+    def confirm():
+        payload = {
+            "code": codes.card_token(household),
+            "idempotency_key": uuid.uuid4().hex,
+            "basket": [{"item_id": world["soap"].pk, "quantity": 1}],
+        }
+        return client.post(
+            "/api/v1/counter/confirm",
+            payload,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+
+    # The store's first redemption creates its points account (once in its life).
+    assert confirm().status_code == 200
+    assert Account.objects.filter(store_id=world["store"].pk).exists()
+    with CaptureQueriesContext(connection) as captured:
+        response = confirm()
+    assert response.status_code == 200, response.content
+    statements = [query["sql"] for query in captured.captured_queries]
+    # The redemption's own atomic block (a savepoint inside the test's transaction); the
+    # ledger adds none, and the receipt reads neither the balance nor the lines back.
+    assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1, statements
+    assert len(statements) <= 17, statements
+    account = Account.objects.get(household=household)
+    assert response.json()["balance_after"] == account.balance == 80
+    if connection.features.has_select_for_update:
+        # The household's account, and nothing else (stock is locked by its UPDATE).
+        assert sum("FOR UPDATE" in sql for sql in statements) == 1, statements
