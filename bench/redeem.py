@@ -38,6 +38,11 @@ gunicorn 4 workers x 4 threads, ``--seconds 4``:
     hot           16      18.9   683.6  2287.3      923.2      124.9      0.02      0.15
     books: 0 balances differ from their postings, 0 items from their moves
 
+A second run at 20:19 (load average 1.0 at the start, 6.3 at the end, the bench's own load
+included) gave, spread at 1/4/16 clients: 46.3/37.3/48.9 redemptions/s (p50 21/77/307 ms, p99
+35/2246/597 ms), ratios to pgbench 0.07/0.05/0.06; hot: 49.1/37.9/37.2 (p99 32/181/1287 ms),
+0.08/0.08/0.12.
+
 The same day at 19:37 (load average 1.5 rising to 5.5), before the ledger work, with 22
 statements and gunicorn 2 x 8: spread 1/4/16 clients 19.2/33.9/35.0 redemptions/s (p99
 288/214/879 ms), ratios to pgbench 0.06/0.07/0.06; hot 22.8/24.3/34.7 (p99 69/278/1615 ms),
