@@ -1,13 +1,15 @@
 """Maker-checker for points: record a claim, another person approves it, the ledger pays it."""
 
 import datetime
+import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from points.exceptions import LedgerError
-from points.models import Account, EarningRuleVersion, PointsClaim
+from points.models import Account, EarningRule, EarningRuleVersion, PointsClaim
+from points.selectors_rules import local_today, rule_for
 from points.services.ledger import Source, household_account, points_award, points_deduct
 from points.services.rules import rule_award_amount
 from registry.models import Household, RoleAssignment, User
@@ -16,6 +18,7 @@ from registry.scoping import visible_to
 Role = RoleAssignment.Role
 RECORDERS = [Role.COMMITTEE, Role.TOWN_ADMIN, Role.DISTRICT_ADMIN]
 Status = PointsClaim.Status
+logger = logging.getLogger(__name__)
 
 
 def _may_act_for(user: User, household: Household) -> bool:
@@ -137,3 +140,48 @@ def _pay(*, claim: PointsClaim, approver: User | None, status: str, note: str) -
             update_fields=["status", "decided_by", "decided_at", "decision_note", "transaction"]
         )
     return claim
+
+
+def claim_record_activity(
+    *,
+    household: Household,
+    rule_code: str,
+    source_type: str,
+    source_id: int,
+    actor: User | None,
+    idempotency_key: str,
+    rule_category: str = "",
+    occurred_on: datetime.date | None = None,
+    reason: str = "",
+) -> PointsClaim | None:
+    """An activity another app verified (a class attended, a lesson finished): record and approve
+    at once a claim under the rule ``rule_code`` holding in the household's village; the ledger
+    pays it with the rule's caps. No maker-checker: the activity itself is the evidence. The idempotency key makes a repeated signal
+    award nothing. Returns None when no such earning rule holds there."""
+    existing = PointsClaim.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    on = occurred_on or local_today()
+    version = rule_for(area=household.village, code=rule_code, on=on)
+    if version is None or version.rule.kind != EarningRule.Kind.EARN:
+        logger.info("No earning rule %s holds for household %s", rule_code, household.pk)
+        return None
+    if rule_category and version.rule.category != rule_category:
+        logger.info("Rule %s is not of category %s", rule_code, rule_category)
+        return None
+    try:
+        with transaction.atomic():
+            claim = PointsClaim.objects.create(
+                household=household,
+                rule_version=version,
+                occurred_on=on,
+                reason=(reason or version.name)[:200],
+                requested_points=version.signed_points,
+                source_type=source_type,
+                source_id=source_id,
+                idempotency_key=idempotency_key,
+                recorded_by=actor,
+            )
+    except IntegrityError:
+        return PointsClaim.objects.get(idempotency_key=idempotency_key)
+    return _pay(claim=claim, approver=None, status=Status.AUTO_APPROVED, note="")
