@@ -21,9 +21,9 @@ def tasks_for(request) -> list[dict]:
             continue
         if isinstance(item, SubmenuMenuItem):
             children = item.menu.menu_items_for_request(request)
-            tasks.extend({"label": c.label, "url": c.url, "icon": c.icon_name} for c in children)
+            tasks.extend({"label": c.label, "url": c.url} for c in children)
         elif item.url:
-            tasks.append({"label": item.label, "url": item.url, "icon": item.icon_name})
+            tasks.append({"label": item.label, "url": item.url})
     return tasks
 
 
