@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "points",
     "shops",
     "campaigns",
+    "wagtail_zh",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
