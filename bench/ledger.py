@@ -39,49 +39,13 @@ import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+from scratch import create_database, drop_database, start_django  # noqa: E402
+
 WARM_UP = 50
 RAW_STATEMENTS = 4  # SELECT … FOR UPDATE, INSERT transaction, INSERT postings, UPDATE account
-
-
-def _admin(base_url: str):
-    import psycopg
-
-    return psycopg.connect(base_url, autocommit=True)
-
-
-def create_database(base_url: str, name: str) -> str:
-    from psycopg import sql
-
-    with _admin(base_url) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return urlunsplit(urlsplit(base_url)._replace(path=f"/{name}"))
-
-
-def drop_database(base_url: str, name: str) -> None:
-    from psycopg import sql
-
-    with _admin(base_url) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-
-
-def start_django(url: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = url
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meijia.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def build(households: int) -> tuple[list, list]:
@@ -301,12 +265,6 @@ def main(argv: list[str]) -> int:
     try:
         return run(url, args.awards, args.households)
     finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: S110 - Django may not have started; the drop forces it anyway
-            pass
         drop_database(base_url, name)
 
 

@@ -40,28 +40,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+from scratch import create_database, drop_database  # noqa: E402
+
 PICTURES_ON_FIRST_SCREEN = 3
-
-
-def _admin(base_url: str):
-    import psycopg
-
-    return psycopg.connect(base_url, autocommit=True)
-
-
-def recreate_database(base_url: str, name: str, *, create: bool) -> str:
-    from psycopg import sql
-
-    with _admin(base_url) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        if create:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return urlunsplit(urlsplit(base_url)._replace(path=f"/{name}"))
 
 
 def free_port() -> int:
@@ -156,7 +139,7 @@ def main() -> None:
         raise SystemExit("Set DATABASE_URL to a PostgreSQL server.")
     name = f"meijia_bench_pages_{os.getpid()}"
     media_root = Path(tempfile.mkdtemp(prefix=f"{name}-media-"))
-    url = recreate_database(base_url, name, create=True)
+    url = create_database(base_url, name)
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -225,7 +208,7 @@ def main() -> None:
         if server is not None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=10)
-        recreate_database(base_url, name, create=False)
+        drop_database(base_url, name)
         shutil.rmtree(media_root, ignore_errors=True)
 
 

@@ -81,39 +81,16 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+import scratch  # noqa: E402
+from scratch import create_database, drop_database  # noqa: E402
+
 CLIENTS = (1, 4, 16)
 ITEMS = 20
 BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/4")
 PRICE = 1
-
-
-def _admin(base_url: str):
-    import psycopg
-
-    return psycopg.connect(base_url, autocommit=True)
-
-
-def create_database(base_url: str, name: str) -> str:
-    from psycopg import sql
-
-    with _admin(base_url) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return urlunsplit(urlsplit(base_url)._replace(path=f"/{name}"))
-
-
-def drop_database(base_url: str, name: str) -> None:
-    from psycopg import sql
-
-    with _admin(base_url) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
 
 
 def server_env(url: str) -> dict:
@@ -496,7 +473,7 @@ def main() -> None:
         start_django(url)
         world = build(args.households, max(CLIENTS))
         queries = count_queries(world)
-        with _admin(url) as connection:
+        with scratch._admin(url) as connection:
             connection.execute("CREATE SEQUENCE bench_key")
         from django.db import connection as django_connection
 
@@ -543,9 +520,6 @@ def main() -> None:
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 server.kill()
-        from django.db import connections
-
-        connections.close_all()
         if not args.keep:
             drop_database(base, name)
         import redis

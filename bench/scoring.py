@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ledger import create_database, drop_database, start_django  # noqa: E402
+from scratch import create_database, drop_database, start_django  # noqa: E402
 
 GROUP_SIZE = 50
 GRADES = ["excellent", "good", "pass", "fail"]
@@ -216,12 +216,6 @@ def main(argv: list[str]) -> int:
     try:
         return run(url, args.households)
     finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: S110 - Django may not have started; the drop forces it anyway
-            pass
         drop_database(base_url, name)
 
 

@@ -36,9 +36,12 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+import scratch  # noqa: E402
+from scratch import create_database, drop_database  # noqa: E402
+
 AWARDS = 20  # awards per household
 CHUNK = 50_000  # households per fill statement
 VILLAGES_PER_TOWN = 50
@@ -46,46 +49,14 @@ WARM_UP = 10
 POOL_ACCOUNT_ID = 1  # household no. i gets account id i + 1
 
 
-def _admin(base_url: str):
-    import psycopg
-
-    return psycopg.connect(base_url, autocommit=True)
-
-
-def create_database(base_url: str, name: str) -> str:
-    from psycopg import sql
-
-    with _admin(base_url) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return urlunsplit(urlsplit(base_url)._replace(path=f"/{name}"))
-
-
-def drop_database(base_url: str, name: str) -> None:
-    from psycopg import sql
-
-    with _admin(base_url) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-
-
 def start_django(url: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = url
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meijia.settings")
-    import django
+    """The shared start (bench/scratch.py), then settings the test client needs."""
+    scratch.start_django(url)
     from django.conf import settings
-    from django.core.management import call_command
 
-    django.setup()
     settings.DEBUG = False
     if "testserver" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    call_command("migrate", verbosity=0)
 
 
 class District:
@@ -129,9 +100,9 @@ FILL = [
     # households no. lo..hi, village by number: (i - 1) // per_village
     """
     INSERT INTO registry_household (id, village_id, group_id, number, address, status,
-                                    merged_into_id, created_at, updated_at)
+                                    merged_into_id, card_version, created_at, updated_at)
     SELECT i, (%(villages)s::bigint[])[(i - 1) / %(per)s + 1], NULL, lpad(i::text, 8, '0'), '',
-           'active', NULL, now(), now()
+           'active', NULL, 1, now(), now()
     FROM generate_series(%(lo)s::bigint, %(hi)s::bigint) AS i
     """,
     """
@@ -310,12 +281,6 @@ def main(argv: list[str]) -> int:
     try:
         return run(url, args.small, args.large, args.per_village, args.requests)
     finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: S110 - Django may not have started; the drop forces it anyway
-            pass
         drop_database(base_url, name)
 
 

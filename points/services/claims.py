@@ -25,6 +25,37 @@ def _may_act_for(user: User, household: Household) -> bool:
     return visible_to(user, Household.objects.filter(pk=household.pk), roles=RECORDERS).exists()
 
 
+def _claim_create(
+    *,
+    household: Household,
+    version: EarningRuleVersion,
+    occurred_on: datetime.date,
+    reason: str,
+    source: Source | None,
+    idempotency_key: str,
+    actor: User | None,
+    flag: str = "",
+) -> tuple[PointsClaim, bool]:
+    """Write the claim row; a concurrent call with the same key gets the first row back."""
+    try:
+        with transaction.atomic():
+            claim = PointsClaim.objects.create(
+                household=household,
+                rule_version=version,
+                occurred_on=occurred_on,
+                reason=(reason or version.name)[:200],
+                requested_points=version.signed_points,
+                source_type=source.type if source else "",
+                source_id=source.id if source else None,
+                idempotency_key=idempotency_key,
+                recorded_by=actor,
+                flag=flag[:200],
+            )
+    except IntegrityError:
+        return PointsClaim.objects.get(idempotency_key=idempotency_key), False
+    return claim, True
+
+
 def claim_record(
     *,
     household: Household,
@@ -47,18 +78,18 @@ def claim_record(
     occurred_on = occurred_on or timezone.localdate()
     if not version.is_in_force(occurred_on):
         raise LedgerError("rule_not_in_force", _("This rule is not in force on that date."))
-    claim = PointsClaim.objects.create(
+    claim, created = _claim_create(
         household=household,
-        rule_version=version,
+        version=version,
         occurred_on=occurred_on,
-        reason=reason or version.name,
-        requested_points=version.signed_points,
-        source_type=source.type if source else "",
-        source_id=source.id if source else None,
+        reason=reason,
+        source=source,
         idempotency_key=idempotency_key,
-        recorded_by=actor,
-        flag=flag[:200],
+        actor=actor,
+        flag=flag,
     )
+    if not created:
+        return claim
     limit = version.auto_approve_up_to
     if not flag and limit is not None and abs(version.points) <= limit:
         return _pay(claim=claim, approver=None, status=Status.AUTO_APPROVED, note="")
@@ -156,8 +187,9 @@ def claim_record_activity(
 ) -> PointsClaim | None:
     """An activity another app verified (a class attended, a lesson finished): record and approve
     at once a claim under the rule ``rule_code`` holding in the household's village; the ledger
-    pays it with the rule's caps. No maker-checker: the activity itself is the evidence. The idempotency key makes a repeated signal
-    award nothing. Returns None when no such earning rule holds there."""
+    pays it with the rule's caps. No maker-checker: the activity itself is the evidence. The
+    idempotency key makes a repeated announcement award nothing. Returns None when no such
+    earning rule holds there."""
     existing = PointsClaim.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
@@ -169,19 +201,15 @@ def claim_record_activity(
     if rule_category and version.rule.category != rule_category:
         logger.info("Rule %s is not of category %s", rule_code, rule_category)
         return None
-    try:
-        with transaction.atomic():
-            claim = PointsClaim.objects.create(
-                household=household,
-                rule_version=version,
-                occurred_on=on,
-                reason=(reason or version.name)[:200],
-                requested_points=version.signed_points,
-                source_type=source_type,
-                source_id=source_id,
-                idempotency_key=idempotency_key,
-                recorded_by=actor,
-            )
-    except IntegrityError:
-        return PointsClaim.objects.get(idempotency_key=idempotency_key)
+    claim, created = _claim_create(
+        household=household,
+        version=version,
+        occurred_on=on,
+        reason=reason,
+        source=Source(type=source_type, id=source_id),
+        idempotency_key=idempotency_key,
+        actor=actor,
+    )
+    if not created:
+        return claim
     return _pay(claim=claim, approver=None, status=Status.AUTO_APPROVED, note="")
