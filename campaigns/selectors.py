@@ -254,20 +254,24 @@ def stores_for_page(*, page: Page) -> list:
     )
 
 
+def _section_paths(area_paths: list[str]) -> list[str]:
+    """Tree paths of the section pages of these areas and of every area below them."""
+    if not area_paths:
+        return []
+    area_q = reduce(or_, (Q(area__path__startswith=path) for path in area_paths))
+    return [
+        path
+        for model in SECTION_MODELS
+        for path in model.objects.filter(area_q).values_list("path", flat=True)
+    ]
+
+
 def page_ids_reviewable_by(*, user) -> list[str]:
     """Ids (as text, like workflow states keep them) of the pages under the sections of the areas
     a reviewer administers."""
     from campaigns.models.workflow import _reviewer_paths
 
-    paths = _reviewer_paths(user)
-    if not paths:
-        return []
-    area_q = reduce(or_, (Q(area__path__startswith=path) for path in paths))
-    section_paths = [
-        path
-        for model in SECTION_MODELS
-        for path in model.objects.filter(area_q).values_list("path", flat=True)
-    ]
+    section_paths = _section_paths(_reviewer_paths(user))
     if not section_paths:
         return []
     pages = Page.objects.filter(reduce(or_, (Q(path__startswith=p) for p in section_paths)))
@@ -311,15 +315,7 @@ def sessions_to_organise(*, user, limit: int = 50) -> list:
     ]
     if user.is_superuser:
         paths = [""]
-    if not paths:
-        return []
-    # Sections of the user's areas and of every area below them.
-    area_q = reduce(or_, (Q(area__path__startswith=path) for path in paths))
-    section_paths = [
-        path
-        for model in SECTION_MODELS
-        for path in model.objects.filter(area_q).values_list("path", flat=True)
-    ]
+    section_paths = _section_paths(paths)
     if not section_paths:
         return []
     since = timezone.now() - datetime.timedelta(hours=12)
