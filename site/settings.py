@@ -129,6 +129,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One writer at a time; wait for the lock instead of failing under the dev server's threads.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+else:
+    # Lets registry.sql.prepared_cursor keep the counter's statements prepared on each
+    # connection (Django turns psycopg's prepared statements off by default). Django's own
+    # cursors bind on the client and never prepare, so nothing else changes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, import progress): shared across processes in production ------------
@@ -290,6 +295,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "purge-phone-codes": {
         "task": "registry.tasks.purge_phone_codes",
         "schedule": crontab(minute=17),
+    },
+    "send-redemption-notices": {
+        "task": "shops.tasks.send_redemption_notices",
+        "schedule": 5.0,
     },
     "publish-scheduled-pages": {
         "task": "campaigns.tasks.publish_scheduled",

@@ -87,7 +87,10 @@ class Household(ClusterableModel):
 
     @property
     def head(self) -> "Member | None":
-        # Uses the prefetch cache when the caller prefetched members.
+        # A reader that fetched the head with the household (registry.codes) leaves it here;
+        # otherwise uses the prefetch cache when the caller prefetched members.
+        if "head_cached" in self.__dict__:
+            return self.head_cached
         for member in self.members.all():
             if member.relation == Member.Relation.HEAD:
                 return member
