@@ -20,12 +20,13 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from points.exceptions import LedgerError
 from points.models import Account, LedgerTransaction, Posting
 from registry.models import Area, Household, User
+from registry.sql import from_row, inserted, prepared_cursor
 
 Kind = LedgerTransaction.Kind
 
@@ -70,6 +71,55 @@ def posting_hash(
     return hashlib.sha256(content.encode()).hexdigest()
 
 
+# The write path's statements, in plain SQL (the same on PostgreSQL and SQLite): they run in every
+# award and redemption, where building them with the ORM cost more than running them.
+_TRANSACTIONS = LedgerTransaction._meta.db_table
+_POSTINGS = Posting._meta.db_table
+_ACCOUNTS = Account._meta.db_table
+_TRANSACTION_COLUMNS = (
+    "kind, reason, idempotency_key, actor_id, approver_id, source_type, source_id, rule_code, "
+    "rule_version, reverses_id, created_at"
+)
+_POSTING_COLUMNS = (
+    "transaction_id, account_id, amount, sequence, balance_after, prev_hash, hash, created_at"
+)
+_SQL_INSERT_TRANSACTION = (
+    f"INSERT INTO {_TRANSACTIONS} ({_TRANSACTION_COLUMNS}) "  # noqa: S608 - our own tables
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+_SQL_UPDATE_ACCOUNT = (
+    f"UPDATE {_ACCOUNTS} SET balance = %s, posting_count = %s, last_hash = %s WHERE id = %s"  # noqa: S608
+)
+
+
+def _sql_find_key() -> str:
+    if connection.vendor == "postgresql":
+        return (
+            f"SELECT (SELECT id FROM {_TRANSACTIONS} WHERE idempotency_key = %s), "  # noqa: S608
+            f"nextval(pg_get_serial_sequence('{_TRANSACTIONS}', 'id'))"
+        )
+    return f"SELECT (SELECT id FROM {_TRANSACTIONS} WHERE idempotency_key = %s), NULL"  # noqa: S608
+
+
+def _sql_insert_postings(count: int) -> str:
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * count)
+    return f"INSERT INTO {_POSTINGS} ({_POSTING_COLUMNS}) VALUES {values}"  # noqa: S608
+
+
+def _sql_write(postings: int, accounts: int) -> str:
+    """PostgreSQL: insert the transaction (its id drawn beforehand) and its postings, and set the
+    locked accounts' balances and chain heads, in one statement."""
+    values = ", ".join(["(%s::bigint, %s::bigint, %s::bigint, %s)"] * accounts)
+    return (
+        f"WITH t AS (INSERT INTO {_TRANSACTIONS} (id, {_TRANSACTION_COLUMNS}) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)), "
+        f"p AS ({_sql_insert_postings(postings)}) "
+        f"UPDATE {_ACCOUNTS} a SET balance = v.balance, posting_count = v.posting_count, "
+        f"last_hash = v.last_hash FROM (VALUES {values}) v(id, balance, posting_count, last_hash) "
+        "WHERE a.id = v.id"
+    )
+
+
 # --- Accounts -----------------------------------------------------------------------------------
 
 
@@ -102,17 +152,24 @@ def _signature(legs: list[Leg]) -> list[tuple[int, int]]:
     return sorted((leg.account.pk, leg.amount) for leg in legs)
 
 
-def _existing(idempotency_key: str, kind: str, legs: list[Leg]) -> LedgerTransaction | None:
-    found = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
-    if found is None:
-        return None
+def _existing(
+    idempotency_key: str, kind: str, legs: list[Leg]
+) -> tuple[LedgerTransaction | None, int | None]:
+    """The transaction already recorded under ``idempotency_key``, if any, and (PostgreSQL) the
+    id the new one will take, drawn from its sequence in the same statement."""
+    with prepared_cursor() as cursor:
+        cursor.execute(_sql_find_key(), [idempotency_key])
+        found_id, next_id = cursor.fetchone()
+    if found_id is None:  # the usual case: one light statement
+        return None, next_id
+    found = LedgerTransaction.objects.get(pk=found_id)
     recorded = sorted(found.postings.values_list("account_id", "amount"))
     if found.kind != kind or recorded != _signature(legs):
         raise LedgerError(
             "key_reused",
             _("This request was already used for a different change of points."),
         )
-    return found
+    return found, None
 
 
 def _unit():
@@ -174,24 +231,42 @@ def record(
 
 def _lock_household(household: Household, counter: dict) -> tuple[Account, Account]:
     """Inside the unit: lock the household's account and read (never lock) the counter-party's
-    account (pool, store or expiry) in one query; either is created when it is still missing."""
-    counter_id = Account.objects.filter(**counter).values("pk")[:1]
-    account = (
-        Account.objects.select_for_update()
-        .filter(kind=Account.Kind.HOUSEHOLD, household=household)
-        .annotate(counter_id=Subquery(counter_id))
-        .first()
-    )
-    if account is None:  # once in a household's life
-        created = household_account(household)
-        account = (
-            Account.objects.select_for_update()
-            .annotate(counter_id=Subquery(counter_id))
-            .get(pk=created.pk)
+    account (pool, store or expiry) in one statement; either is created when it is still missing.
+
+    Plain SQL: this runs in every award and every redemption, and the ORM spent longer building
+    the statement than PostgreSQL took to run it.
+    """
+    column, value = (
+        ("store_id", counter["store_id"])
+        if "store_id" in counter
+        else (
+            "area_id",
+            counter["area"].pk,
         )
-    if account.counter_id is None:  # once in a pool's, store's or expiry account's life
+    )
+    table = Account._meta.db_table
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = (
+        f"SELECT a.id, a.balance, a.posting_count, a.last_hash, "  # noqa: S608 - our own names
+        f"(SELECT c.id FROM {table} c WHERE c.kind = %s AND c.{column} = %s LIMIT 1) "
+        f"FROM {table} a WHERE a.kind = %s AND a.household_id = %s{lock}"
+    )
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [counter["kind"], value, Account.Kind.HOUSEHOLD, household.pk])
+        row = cursor.fetchone()
+        if row is None:  # once in a household's life
+            household_account(household)
+            cursor.execute(sql, [counter["kind"], value, Account.Kind.HOUSEHOLD, household.pk])
+            row = cursor.fetchone()
+    account_id, balance, posting_count, last_hash, counter_id = row
+    account = from_row(
+        Account,
+        ("id", "kind", "household_id", "balance", "posting_count", "last_hash"),
+        (account_id, Account.Kind.HOUSEHOLD, household.pk, balance, posting_count, last_hash),
+    )
+    if counter_id is None:  # once in a pool's, store's or expiry account's life
         return account, Account.objects.get_or_create(**counter)[0]
-    return account, Account(pk=account.counter_id, kind=counter["kind"])
+    return account, Account(pk=counter_id, kind=counter["kind"])
 
 
 def _record_household(
@@ -206,6 +281,46 @@ def _record_household(
         account, other = _lock_household(household, counter)
         legs = [Leg(account, amount), Leg(other, -amount)]
         return _record_locked(kind=kind, legs=legs, locked={account.pk: account}, **details)
+
+
+def _posting_rows(
+    transaction_id: int,
+    legs: list[Leg],
+    locked: dict[int, Account],
+    idempotency_key: str,
+    at: object,
+) -> list[object]:
+    """The postings' column values, extending each locked household's hash chain (and moving
+    its balance) in memory."""
+    rows: list[object] = []
+    for leg in legs:
+        account = locked.get(leg.account.pk)
+        if account is None:
+            rows += [transaction_id, leg.account.pk, leg.amount, None, None, "", "", at]
+            continue
+        account.balance += leg.amount
+        account.posting_count += 1
+        digest = posting_hash(
+            prev_hash=account.last_hash,
+            account_id=account.pk,
+            sequence=account.posting_count,
+            transaction_id=transaction_id,
+            idempotency_key=idempotency_key,
+            amount=leg.amount,
+            balance_after=account.balance,
+        )
+        rows += [
+            transaction_id,
+            account.pk,
+            leg.amount,
+            account.posting_count,
+            account.balance,
+            account.last_hash,
+            digest,
+            at,
+        ]
+        account.last_hash = digest
+    return rows
 
 
 def _record_locked(
@@ -225,7 +340,7 @@ def _record_locked(
     """The rest of ``record`` once the household accounts (``locked``) are locked."""
     # The key is looked up under the lock only: a retry that waited for the lock finds the
     # first call's transaction here.
-    found = _existing(idempotency_key, kind, legs)
+    found, next_id = _existing(idempotency_key, kind, legs)
     if found is not None:
         return found
     if reverses is not None and LedgerTransaction.objects.filter(reverses=reverses).exists():
@@ -243,60 +358,70 @@ def _record_locked(
             )
     # Nothing was written before this point, so a refusal above leaves the caller's transaction
     # usable; a failed write below marks it (or ours) for rollback.
-    with transaction.atomic(savepoint=False):
-        try:
-            entry = LedgerTransaction.objects.create(
-                kind=kind,
-                reason=reason[:200],
-                idempotency_key=idempotency_key,
-                actor=actor,
-                approver=approver,
-                source_type=source.type if source else "",
-                source_id=source.id if source else None,
-                rule_code=rule_code,
-                rule_version=rule_version,
-                reverses=reverses,
-            )
-        except IntegrityError as error:
-            # Only reachable for a key or reversal raced without a shared household lock.
-            raise LedgerError("already_recorded", _("This change was already recorded.")) from error
-
-        postings = []
-        for leg in legs:
-            account = locked.get(leg.account.pk)
-            if account is None:
-                postings.append(Posting(transaction=entry, account=leg.account, amount=leg.amount))
-                continue
-            account.balance += leg.amount
-            account.posting_count += 1
-            digest = posting_hash(
-                prev_hash=account.last_hash,
-                account_id=account.pk,
-                sequence=account.posting_count,
-                transaction_id=entry.pk,
-                idempotency_key=idempotency_key,
-                amount=leg.amount,
-                balance_after=account.balance,
-            )
-            postings.append(
-                Posting(
-                    transaction=entry,
-                    account=account,
-                    amount=leg.amount,
-                    sequence=account.posting_count,
-                    balance_after=account.balance,
-                    prev_hash=account.last_hash,
-                    hash=digest,
-                )
-            )
-            account.last_hash = digest
-        Posting.objects.bulk_create(postings)
+    now = timezone.now()
+    entry = inserted(
+        LedgerTransaction,
+        kind=kind,
+        reason=reason[:200],
+        idempotency_key=idempotency_key,
+        actor=actor,
+        approver=approver,
+        source_type=source.type if source else "",
+        source_id=source.id if source else None,
+        rule_code=rule_code,
+        rule_version=rule_version,
+        reverses=reverses,
+        created_at=now,
+    )
+    at = connection.ops.adapt_datetimefield_value(now)
+    header = [
+        entry.kind,
+        entry.reason,
+        idempotency_key,
+        entry.actor_id,
+        entry.approver_id,
+        entry.source_type,
+        entry.source_id,
+        rule_code,
+        rule_version,
+        entry.reverses_id,
+        at,
+    ]
+    with transaction.atomic(savepoint=False), prepared_cursor() as cursor:
+        if next_id is None:  # SQLite: the id comes back from the insert
+            try:
+                cursor.execute(_SQL_INSERT_TRANSACTION + " RETURNING id", header)
+            except IntegrityError as error:
+                # Only reachable for a key or reversal raced without a shared household lock.
+                raise LedgerError(
+                    "already_recorded", _("This change was already recorded.")
+                ) from error
+            entry.pk = cursor.fetchone()[0]
+        else:
+            entry.pk = next_id
+        postings = _posting_rows(entry.pk, legs, locked, idempotency_key, at)
+        accounts: list[object] = []
         for account in locked.values():
-            Account.objects.filter(pk=account.pk).update(
-                balance=account.balance,
-                posting_count=account.posting_count,
-                last_hash=account.last_hash,
-            )
+            accounts += [account.pk, account.balance, account.posting_count, account.last_hash]
+        if next_id is None:
+            cursor.execute(_sql_insert_postings(len(legs)), postings)
+            for account in locked.values():
+                cursor.execute(
+                    _SQL_UPDATE_ACCOUNT,
+                    [account.balance, account.posting_count, account.last_hash, account.pk],
+                )
+        else:
+            # PostgreSQL: the transaction, its postings and the balances in one statement.
+            try:
+                cursor.execute(
+                    _sql_write(len(legs), len(locked)), [entry.pk, *header, *postings, *accounts]
+                )
+            except IntegrityError as error:
+                if getattr(error.__cause__, "sqlstate", None) != "23505":  # not a unique key
+                    raise
+                raise LedgerError(
+                    "already_recorded", _("This change was already recorded.")
+                ) from error
     # The household balances this transaction left (not on a returned earlier transaction):
     # callers that show them need not read them again.
     entry.balances_after = {pk: account.balance for pk, account in locked.items()}
