@@ -10,11 +10,17 @@ def low_stock_alert(item_id: int) -> int:
 
 
 @shared_task
-def redemption_notify(redemption_id: int) -> int:
-    """Text the household that points were spent (or given back by a void)."""
-    from shops.services.notify import redemption_notify as notify
+def send_redemption_notices() -> int:
+    """Text households about their redemptions and voids (every few seconds, from beat)."""
+    from shops.services.notify import redemption_notices_send
 
-    return notify(redemption_id=redemption_id)
+    return redemption_notices_send()
+
+
+@shared_task
+def redemption_notify(redemption_id: int) -> int:
+    """Kept for messages queued before the outbox (a rolling deploy): sends what is due."""
+    return send_redemption_notices()
 
 
 @shared_task

@@ -16,8 +16,8 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,13 +25,59 @@ from points.exceptions import LedgerError
 from points.models import Account
 from points.services.ledger import points_spend, points_void
 from registry.codes import PHONE_CODE_CONFIRM_WINDOW, CodeRefused, consume_code, read_code
-from registry.models import Household, RoleAssignment, User
+from registry.models import Area, Household, RoleAssignment, User
 from registry.scoping import role_assignments
+from registry.sql import from_row, inserted, prepared_cursor
 from shops.exceptions import ShopError
 from shops.models import CatalogueItem, Redemption, RedemptionLine, StockMove, Store, StoreMonth
-from shops.services.stock import stock_apply, stock_lock, stock_record, stock_take
+from shops.services.stock import stock_apply, stock_lock, stock_take
 
 Role = RoleAssignment.Role
+# The statements every confirmation runs, in plain SQL (the same on PostgreSQL and SQLite):
+# building them with the ORM took longer than PostgreSQL took to run them.
+_SQL_IS_SHOPKEEPER = (
+    f"SELECT 1 FROM {Store.shopkeepers.through._meta.db_table} k "  # noqa: S608 - our own names
+    "WHERE k.store_id = %%s AND k.user_id = %%s AND EXISTS ("
+    f"SELECT 1 FROM {RoleAssignment._meta.db_table} r "
+    f"JOIN {Area._meta.db_table} a ON a.id = r.area_id "
+    "WHERE r.user_id = k.user_id AND r.role = %%s AND a.path IN (%s))"
+)
+_ITEM_FIELDS = ("id", "name", "unit", "points_price", "monthly_limit", "cost_yuan")
+_SQL_BASKET_ITEMS = (
+    f"SELECT {', '.join('i.' + name for name in _ITEM_FIELDS)} "  # noqa: S608
+    f"FROM {CatalogueItem._meta.db_table} i "
+    "WHERE i.store_id = %%s AND i.is_active = %%s AND i.id IN (%s) AND EXISTS ("
+    f"SELECT 1 FROM {Store.villages.through._meta.db_table} v "
+    "WHERE v.store_id = i.store_id AND v.area_id = %%s) AND EXISTS ("
+    f"SELECT 1 FROM {Store.shopkeepers.through._meta.db_table} k "
+    "WHERE k.store_id = i.store_id AND k.user_id = %%s AND EXISTS ("
+    f"SELECT 1 FROM {RoleAssignment._meta.db_table} r "
+    f"JOIN {Area._meta.db_table} a ON a.id = r.area_id "
+    "WHERE r.user_id = k.user_id AND r.role = %%s AND a.path IN (%s)))"
+)
+_REDEMPTION_COLUMNS = (
+    "store_id, household_id, receipt_number, idempotency_key, points, code_kind, "
+    "ledger_transaction_id, actor_id, created_at, void_reason"
+)
+_LINE_COLUMNS = "redemption_id, item_id, name, unit, quantity, points_price, cost_yuan"
+_SQL_INSERT_REDEMPTION = (
+    f"INSERT INTO {Redemption._meta.db_table} ({_REDEMPTION_COLUMNS}) "  # noqa: S608
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+_SQL_INSERT_LINES = f"INSERT INTO {RedemptionLine._meta.db_table} ({_LINE_COLUMNS}) VALUES "  # noqa: S608
+
+
+def _sql_insert_redemption_with_lines(lines: int) -> str:
+    values = ", ".join(
+        ["(%s::bigint, %s::varchar, %s::varchar, %s::integer, %s::integer, %s::numeric)"] * lines
+    )
+    return (
+        f"WITH r AS ({_SQL_INSERT_REDEMPTION} RETURNING id) "  # noqa: S608
+        f"INSERT INTO {RedemptionLine._meta.db_table} ({_LINE_COLUMNS}) "
+        f"SELECT r.id, v.* FROM r, (VALUES {values}) v RETURNING redemption_id"
+    )
+
+
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_LINES = 30
 MAX_QUANTITY = 99
@@ -71,16 +117,15 @@ def _refuse_code(refused: CodeRefused) -> ShopError:
 
 
 def _is_shopkeeper(*, store: Store, actor: User) -> bool:
-    """Bound to the store and holding the register's shopkeeper role over its area (one query)."""
+    """Bound to the store and holding the register's shopkeeper role over its area (one query,
+    in plain SQL: it runs in every counter request)."""
     path = store.area.path
     steplen = type(store.area).steplen
     ancestors = [path[:end] for end in range(steplen, len(path) + 1, steplen)]
-    role = RoleAssignment.objects.filter(
-        user_id=actor.pk, role=Role.SHOPKEEPER, area__path__in=ancestors
-    )
-    return Store.shopkeepers.through.objects.filter(
-        Exists(role), store_id=store.pk, user_id=actor.pk
-    ).exists()
+    sql = _SQL_IS_SHOPKEEPER % ", ".join(["%s"] * len(ancestors))
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [store.pk, actor.pk, Role.SHOPKEEPER, *ancestors])
+        return cursor.fetchone() is not None
 
 
 def _check_counter(*, store: Store, actor: User) -> None:
@@ -235,20 +280,19 @@ def _confirm(
     now: datetime.datetime,
 ) -> Redemption:
     # Cheap checks first, outside any transaction.
-    _check_counter(store=store, actor=actor)
+    if not store.is_active or not actor.is_active:
+        _check_counter(store=store, actor=actor)
     wanted = _parse_basket(basket)
     try:
         scanned = read_code(code, actor=actor, max_age=PHONE_CODE_CONFIRM_WINDOW, now=now)
     except CodeRefused as refused:
         raise _refuse_code(refused) from None
     household = scanned.household
-    items = {
-        item.pk: item
-        for item in CatalogueItem.objects.filter(
-            store=store, is_active=True, pk__in=wanted, store__villages=household.village_id
-        )
-    }
+    # One read answers three questions: is ``actor`` this store's shopkeeper, does the store
+    # serve the household's village, is every item on sale here. Only a refusal asks which.
+    items = _basket_items(store=store, actor=actor, household=household, item_ids=sorted(wanted))
     if set(wanted) - set(items):
+        _check_counter(store=store, actor=actor)
         _check_served(store=store, household=household)
         raise ShopError("unknown_item", _("An item in the basket is not on sale here."))
     total = sum(items[pk].points_price * quantity for pk, quantity in wanted.items())
@@ -276,41 +320,30 @@ def _confirm(
                             _("Monthly limit reached for %(name)s: %(left)s more this month.")
                             % {"name": items[pk].name, "left": left},
                         )
-            taken = stock_take(items=items, quantities=wanted)
             # Inserting the key is the last guard: a retry racing past the checks above fails
             # here on the unique key and returns the first redemption (see redemption_confirm).
-            redemption = Redemption.objects.create(
+            # The receipt's rows lock nothing another redemption waits for; the stock rows,
+            # locked last, are taken right after, with their moves.
+            redemption, lines = _redemption_insert(
                 store=store,
                 household=household,
-                receipt_number=_receipt_number(now),
                 idempotency_key=idempotency_key,
                 points=total,
                 code_kind=scanned.kind,
-                ledger_transaction=entry,
+                entry=entry,
                 actor=actor,
+                items=items,
+                quantities=wanted,
+                now=now,
             )
-            lines = RedemptionLine.objects.bulk_create(
-                [
-                    RedemptionLine(
-                        redemption=redemption,
-                        item=items[pk],
-                        name=items[pk].name,
-                        unit=items[pk].unit,
-                        quantity=quantity,
-                        points_price=items[pk].points_price,
-                        cost_yuan=taken[pk].cost_yuan,
-                    )
-                    for pk, quantity in sorted(wanted.items())
-                ]
-            )
-            stock_record(
-                items=taken,
-                changes={pk: -quantity for pk, quantity in wanted.items()},
+            stock_take(
+                items=items,
+                quantities=wanted,
                 kind=StockMove.Kind.REDEMPTION,
                 actor=actor,
                 redemption=redemption,
             )
-            transaction.on_commit(lambda pk=redemption.pk: _notify(pk))
+            transaction.on_commit(_notify_soon)
     except LedgerError as refused:
         raise ShopError(refused.code, refused.message) from None
     except CodeRefused as refused:
@@ -326,10 +359,118 @@ def _confirm(
     return redemption
 
 
-def _notify(redemption_id: int) -> None:
-    from shops.tasks import redemption_notify
+def _basket_items(
+    *, store: Store, actor: User, household: Household, item_ids: list[int]
+) -> dict[int, CatalogueItem]:
+    """The basket's items on sale at ``store``, when ``actor`` is its shopkeeper and the store
+    serves the household's village (otherwise none)."""
+    path = store.area.path
+    steplen = type(store.area).steplen
+    ancestors = [path[:end] for end in range(steplen, len(path) + 1, steplen)]
+    sql = _SQL_BASKET_ITEMS % (
+        ", ".join(["%s"] * len(item_ids)),
+        ", ".join(["%s"] * len(ancestors)),
+    )
+    params = [store.pk, True, *item_ids, household.village_id, actor.pk, Role.SHOPKEEPER]
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [*params, *ancestors])
+        rows = cursor.fetchall()
+    return {
+        row[0]: from_row(
+            CatalogueItem, (*_ITEM_FIELDS, "store_id", "is_active"), (*row, store.pk, True)
+        )
+        for row in rows
+    }
 
-    redemption_notify.delay(redemption_id)
+
+def _redemption_insert(
+    *,
+    store: Store,
+    household: Household,
+    idempotency_key: str,
+    points: int,
+    code_kind: str,
+    entry,
+    actor: User,
+    items: dict[int, CatalogueItem],
+    quantities: dict[int, int],
+    now: datetime.datetime,
+) -> tuple[Redemption, list[RedemptionLine]]:
+    """The redemption and its lines (name, price and cost as they are now): one statement on
+    PostgreSQL, two elsewhere."""
+    redemption = inserted(
+        Redemption,
+        store=store,
+        household=household,
+        receipt_number=_receipt_number(now),
+        idempotency_key=idempotency_key,
+        points=points,
+        code_kind=code_kind,
+        ledger_transaction=entry,
+        actor=actor,
+        created_at=now,
+        void_reason="",
+    )
+    lines = [
+        RedemptionLine(
+            redemption=redemption,
+            item=items[pk],
+            name=items[pk].name,
+            unit=items[pk].unit,
+            quantity=quantity,
+            points_price=items[pk].points_price,
+            cost_yuan=items[pk].cost_yuan,
+        )
+        for pk, quantity in sorted(quantities.items())
+    ]
+    header = [
+        store.pk,
+        household.pk,
+        redemption.receipt_number,
+        idempotency_key,
+        points,
+        code_kind,
+        entry.pk,
+        actor.pk,
+        connection.ops.adapt_datetimefield_value(now),
+        "",
+    ]
+    cost = RedemptionLine._meta.get_field("cost_yuan")
+    values: list[object] = []
+    for line in lines:
+        values += [
+            line.item_id,
+            line.name,
+            line.unit,
+            line.quantity,
+            line.points_price,
+            cost.get_db_prep_value(line.cost_yuan, connection),
+        ]
+    with prepared_cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_sql_insert_redemption_with_lines(len(lines)), [*header, *values])
+            redemption.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(_SQL_INSERT_REDEMPTION + " RETURNING id", header)
+            redemption.pk = cursor.fetchone()[0]
+            rows: list[object] = []
+            for index in range(len(lines)):
+                rows += [redemption.pk, *values[index * 6 : index * 6 + 6]]
+            cursor.execute(
+                _SQL_INSERT_LINES + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(lines)),
+                rows,
+            )
+    return redemption, lines
+
+
+def _notify_soon() -> None:
+    """After commit. The text goes out from the redemption row (an outbox, see
+    ``shops.services.notify``), sent by Celery beat within seconds; the counter's request pays
+    for no broker call. Without a worker (development, tests: tasks run eagerly) it goes now."""
+    from shops.tasks import send_redemption_notices
+
+    if send_redemption_notices.app.conf.task_always_eager:
+        send_redemption_notices.delay()
 
 
 # --- Void ---------------------------------------------------------------------------------------
@@ -427,7 +568,7 @@ def redemption_void(
                 void_reason=reason.strip()[:200],
                 void_transaction=reversing,
             )
-            transaction.on_commit(lambda pk=redemption.pk: _notify(pk))
+            transaction.on_commit(_notify_soon)
     except LedgerError as refused:
         if refused.code == "already_reversed":
             raise ShopError("already_voided", VOID_MESSAGES["already_voided"]()) from None

@@ -9,13 +9,33 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import User
+from registry.sql import prepared_cursor
 from shops.exceptions import ShopError
 from shops.models import CatalogueItem, StockMove
 
 Kind = StockMove.Kind
+_SQL_TAKE = (
+    f"UPDATE {CatalogueItem._meta.db_table} SET stock_on_hand = stock_on_hand - %s "  # noqa: S608
+    "WHERE id = %s AND stock_on_hand >= %s "
+    "RETURNING stock_on_hand, points_price, is_active, low_stock_level, low_stock_alerted"
+)
+_SQL_INSERT_MOVE = (
+    f"INSERT INTO {StockMove._meta.db_table} "  # noqa: S608 - our own table
+    "(item_id, kind, quantity, reason, redemption_id, actor_id, created_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+)
+# PostgreSQL: the move is written by the same statement, only when the stock was there.
+_SQL_TAKE_AND_MOVE = (
+    f"WITH s AS ({_SQL_TAKE}), m AS ("  # noqa: S608
+    f"INSERT INTO {StockMove._meta.db_table} "
+    "(item_id, kind, quantity, reason, redemption_id, actor_id, created_at) "
+    "SELECT %s::bigint, %s::varchar, %s::integer, %s::varchar, %s::bigint, %s::bigint, "
+    "%s::timestamptz FROM s) SELECT * FROM s"
+)
 
 
 def _after_change(item: CatalogueItem) -> None:
@@ -81,27 +101,31 @@ def stock_apply(
 
 
 def stock_take(
-    *, items: dict[int, CatalogueItem], quantities: dict[int, int]
-) -> dict[int, CatalogueItem]:
-    """Take ``quantities`` off stock inside the caller's transaction, row by row in id order.
+    *,
+    items: dict[int, CatalogueItem],
+    quantities: dict[int, int],
+    kind: str,
+    actor: User | None,
+    redemption,
+) -> None:
+    """Take ``quantities`` off stock inside the caller's transaction, row by row in id order,
+    recording each item's move (and alerting if low).
 
-    Each row is locked by its own conditional ``UPDATE … WHERE stock_on_hand >= n RETURNING``,
-    the latest moment possible, and read back in the same statement. Returns the items as they
-    are now. Raises ShopError: out_of_stock, price_changed (the price or sale status changed
-    since ``items`` were read, so the points charged would be wrong).
+    Each row is locked by its own conditional ``UPDATE … WHERE stock_on_hand >= n``, the latest
+    moment possible, which on PostgreSQL also inserts the move in the same statement. Raises
+    ShopError: out_of_stock, price_changed (the price or sale status changed since ``items``
+    were read, so the points charged would be wrong).
     """
-    table = CatalogueItem._meta.db_table
-    sql = (
-        f"UPDATE {table} SET stock_on_hand = stock_on_hand - %s "  # noqa: S608 - our table name
-        "WHERE id = %s AND stock_on_hand >= %s "
-        "RETURNING stock_on_hand, points_price, is_active, cost_yuan, low_stock_level, "
-        "low_stock_alerted"
-    )
-    taken = {}
-    with connection.cursor() as cursor:
+    postgres = connection.vendor == "postgresql"
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    with prepared_cursor() as cursor:
         for pk in sorted(quantities):
             quantity, item = quantities[pk], items[pk]
-            cursor.execute(sql, [quantity, pk, quantity])
+            move = [pk, kind, -quantity, "", redemption.pk, actor.pk if actor else None, at]
+            if postgres:
+                cursor.execute(_SQL_TAKE_AND_MOVE, [quantity, pk, quantity, *move])
+            else:
+                cursor.execute(_SQL_TAKE, [quantity, pk, quantity])
             row = cursor.fetchone()
             if row is None:
                 left = (
@@ -114,38 +138,13 @@ def stock_take(
                     _("Not enough %(name)s in stock: %(left)s left.")
                     % {"name": item.name, "left": left or 0},
                 )
-            stock, price, is_active, cost, level, alerted = row
+            stock, price, is_active, level, alerted = row
             if price != item.points_price or not is_active:
                 raise ShopError("price_changed", _("A price changed. Please scan again."))
-            item.stock_on_hand, item.cost_yuan = stock, cost
-            item.low_stock_level, item.low_stock_alerted = level, alerted
-            taken[pk] = item
-    return taken
-
-
-def stock_record(
-    *,
-    items: dict[int, CatalogueItem],
-    changes: dict[int, int],
-    kind: str,
-    actor: User | None,
-    reason: str = "",
-    redemption=None,
-) -> None:
-    """Record the moves of stock already changed by :func:`stock_take` (and alert if low)."""
-    StockMove.objects.bulk_create(
-        StockMove(
-            item=items[pk],
-            kind=kind,
-            quantity=changes[pk],
-            reason=reason[:200],
-            redemption=redemption,
-            actor=actor,
-        )
-        for pk in sorted(changes)
-    )
-    for pk in sorted(changes):
-        _after_change(items[pk])
+            if not postgres:
+                cursor.execute(_SQL_INSERT_MOVE, move)
+            item.stock_on_hand, item.low_stock_level, item.low_stock_alerted = stock, level, alerted
+            _after_change(item)
 
 
 def stock_move(

@@ -93,3 +93,17 @@ def make_villager(household: Household, phone: str = "13800000011") -> User:
     user = UserFactory(phone=phone, phone_verified=True)
     villager_link(user=user)
     return User.objects.get(pk=user.pk)
+
+
+def redeem_soap(world: dict, key: str):
+    """One soap for the world's household by its card, at its store, by its shopkeeper."""
+    from registry import codes
+    from shops.services.redemptions import redemption_confirm
+
+    return redemption_confirm(
+        store=world["store"],
+        actor=world["keeper"],
+        code=codes.card_token(world["household"]),
+        basket={world["soap"].pk: 1},
+        idempotency_key=key,
+    )

@@ -14,7 +14,7 @@ from tests.shops.factories import make_shop_world
 pytestmark = pytest.mark.django_db
 
 
-def test_counter_confirm_takes_17_statements_and_one_savepoint(client):
+def test_counter_confirm_statement_budget_and_one_savepoint(client):
     world = make_shop_world(balance=100, stock=10)
     _device, token = counter_device_create(store=world["store"], user=world["keeper"], name="台")
     household = world["household"]
@@ -42,7 +42,11 @@ def test_counter_confirm_takes_17_statements_and_one_savepoint(client):
     # The redemption's own atomic block (a savepoint inside the test's transaction); the
     # ledger adds none, and the receipt reads neither the balance nor the lines back.
     assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1, statements
-    assert len(statements) <= 17, statements
+    # Device, household, basket (with the shopkeeper and village checks); then inside the
+    # savepoint: account lock, key, ledger write, card version, receipt, stock with its move.
+    # PostgreSQL writes each group in one statement; SQLite, without writable CTEs, in four more.
+    budget = 11 if connection.vendor == "postgresql" else 15
+    assert len(statements) <= budget, statements
     account = Account.objects.get(household=household)
     assert response.json()["balance_after"] == account.balance == 80
     if connection.features.has_select_for_update:

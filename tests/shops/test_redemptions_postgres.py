@@ -14,7 +14,7 @@ from shops.exceptions import ShopError
 from shops.models import Redemption
 from shops.services.redemptions import redemption_confirm, redemption_preview
 from shops.services.stock import stock_mismatches
-from tests.shops.factories import make_shop_world, make_shopkeeper, make_store
+from tests.shops.factories import make_shop_world, make_shopkeeper, make_store, redeem_soap
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -221,3 +221,44 @@ def test_expired_altered_resigned_and_revoked_codes_are_refused():
     assert attempt(old_card, "revoked-000000000") == "revoked"
     assert Redemption.objects.count() == 0
     assert Account.objects.get(household=household).balance == 1000
+
+
+def test_two_workers_send_each_notice_once():
+    """The outbox rows are claimed with SKIP LOCKED: concurrent beat runs never text twice."""
+    from meijia import sms
+    from meijia.celery import app
+    from shops.services.notify import redemption_notices_send
+
+    world = make_shop_world(balance=1000, stock=100)
+    app.conf.task_always_eager = False  # as in production: beat sends them, not the request
+    try:
+        for index in range(12):
+            redeem_soap(world, f"notice-{index:02d}-" + "x" * 20)
+    finally:
+        app.conf.task_always_eager = True
+    assert Redemption.objects.filter(notified_at__isnull=True).count() == 12
+    sms.outbox.clear()
+    outcomes = run_together(4, lambda index: redemption_notices_send(limit=3), rounds=4)
+    assert all(status == "ok" for status, _sent in outcomes), outcomes
+    assert sum(sent for _status, sent in outcomes) == 12
+    assert len(sms.outbox) == 12
+    assert not Redemption.objects.filter(notified_at__isnull=True).exists()
+
+
+def test_counter_statements_are_prepared_once_per_connection():
+    """registry.sql.prepared_cursor: the hot path's statements are prepared on the server, and
+    Django's query log still shows their text."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world = make_shop_world(balance=1000, stock=100)
+
+    redeem_soap(world, "prep-1" + "x" * 20)
+    with CaptureQueriesContext(connection) as captured:
+        redeem_soap(world, "prep-2" + "x" * 20)
+    assert all(query["sql"] for query in captured.captured_queries)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("FOR UPDATE" in sql and "points_account" in sql for sql in prepared), prepared
+    assert any("shops_stockmove" in sql for sql in prepared), prepared
