@@ -23,19 +23,27 @@ Printed: redemptions/s, p50/p99 latency, ratio to trivial and to pgbench, and th
 statements one confirmation takes (counted in-process). Afterwards the books are checked: every
 balance equals its postings and every item's stock equals its moves.
 
-Recorded result, 2026-11-23 22:26 UTC, on the 2-vCPU container with nothing else running
-(load average 2.1 before the run, the bench's own); Python 3.11.7, Django 5.2, psycopg 3.3,
-PostgreSQL 15 on localhost, gunicorn 4 workers x 4 threads, ``--seconds 4 --households 500``:
+Also measured, as a probe and not a product path: ``1-trip``, ``POST /bench/one-trip/`` on the
+same gunicorn (bench/redeem_app/urls.py), which authenticates the device and checks the card's
+signature as the counter does, then runs pgbench's transaction as one PL/pgSQL call
+(``bench_redeem``): the ceiling of doing the whole redemption inside PostgreSQL in one round trip.
+
+Recorded result, 2026-11-23 22:41 UTC, on the 2-vCPU container with nothing else running;
+Python 3.11.7, Django 5.2, psycopg 3.3, PostgreSQL 15 on localhost, gunicorn 4 workers x 4
+threads, ``--seconds 4 --households 500``:
 
     SQL statements per redemption: 10 (pgbench's transaction: 12)
-    case     clients  redeem/s  p50 ms  p99 ms  trivial/s  pgbench/s  ÷trivial  ÷pgbench
-    spread         1     157.9     6.3     7.8     1169.3      837.6      0.14      0.19
-    spread         4     223.1    17.6    27.5     2107.4     1395.8      0.11      0.16
-    spread        16     292.1    50.2   120.8     2187.7     1369.9      0.13      0.21
-    hot            1     175.2     5.6     7.5     1192.3      865.5      0.15      0.20
-    hot            4     236.4    16.3    36.2     1958.1      787.9      0.12      0.30
-    hot           16     243.6    50.9   271.1     2112.2      649.7      0.12      0.38
+    case     clients  redeem/s  p50 ms  p99 ms  trivial/s  pgbench/s  ÷pgbench  1-trip/s  ÷pgbench
+    spread         1     177.6     5.5     8.2     1145.8      823.4      0.22     367.1      0.45
+    spread         4     316.8    12.6    20.0     1949.5     1387.5      0.23     592.4      0.43
+    spread        16     286.3    54.2   115.5     2112.7     1365.1      0.21     565.0      0.41
+    hot            1     160.6     6.0     9.3     1126.1      798.6      0.20     267.9      0.34
+    hot            4     210.2    17.3    44.4     1812.1      729.1      0.29     441.0      0.60
+    hot           16     193.5    62.1   317.1     1814.4      495.9      0.39     558.9      1.13
     books: 0 balances differ from their postings, 0 items from their moves
+
+A run at 22:26 without the probe: spread 157.9/223.1/292.1 redemptions/s (0.19/0.16/0.21 of
+pgbench, p99 at 16 clients 120.8 ms), hot 175.2/236.4/243.6 (0.20/0.30/0.38, p99 271.1 ms).
 
 The same machine and bench at 21:20 UTC, before this round of work (15 statements, the ORM):
 spread 49.8/83.5/82.9 redemptions/s at 1/4/16 clients (p99 at 16: 377 ms), hot 53.2/84.7/85.8
@@ -59,9 +67,12 @@ request costs about 0.6 ms there), 1.6 ms in PostgreSQL (pgbench's whole transac
 met only by the hot case's ratio (0.38-0.40), not by the spread case (0.2), nor is the p99. On
 two cores 40% of pgbench leaves about 3.6 ms of CPU for everything a redemption costs; that is
 less than the Python of ten database round trips, the request and the JSON schema take now. The
-remaining gap is the shape, not a slow spot: reaching it would need the whole transaction to run
-inside PostgreSQL in one round trip (a stored procedure), a second implementation of the
-ledger's write path beside the Python one that SQLite development uses.
+remaining gap is the shape, not a slow spot: the one-trip probe above, the same transaction in
+one PL/pgSQL call behind the same Django, reaches 0.41-0.45 spread. Getting there for real means
+the redemption's checks and writes (key, balance, hash chain, card version or phone code, limits,
+stock, receipt) living in a PostgreSQL function: a second implementation of the ledger's write
+path beside the Python one that SQLite development uses, against the design's "one place that
+writes". That is a design decision, not done here.
 """
 
 import argparse
@@ -335,6 +346,16 @@ def redeem_requests(world: dict, *, hot: bool):
     return make
 
 
+def one_trip_requests(world: dict, *, hot: bool):
+    confirm = redeem_requests(world, hot=hot)
+
+    def make(index: int, serial: int):
+        _method, _path, body, headers = confirm(index, serial)
+        return "POST", "/bench/one-trip/", body, headers
+
+    return make
+
+
 def trivial_requests(index: int, serial: int):
     return "GET", "/bench/trivial/", None, {}
 
@@ -360,6 +381,49 @@ UPDATE shops_catalogueitem SET stock_on_hand = stock_on_hand - 1 WHERE id = :ite
 END;
 """
 PGBENCH_STATEMENTS = 12  # BEGIN … END above
+
+# The same transaction as one PL/pgSQL call, for the "one trip" probe (bench/redeem_app/urls.py):
+# how fast the site could go if the whole redemption ran inside PostgreSQL in one round trip.
+ONE_TRIP_FUNCTION = """
+CREATE FUNCTION bench_redeem(hh bigint, version int, item bigint, store bigint, actor bigint)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  a points_account%ROWTYPE;
+  store_account bigint;
+  t bigint;
+  r bigint;
+  h text;
+BEGIN
+  SELECT * INTO a FROM points_account WHERE kind = 'household' AND household_id = hh FOR UPDATE;
+  SELECT id INTO store_account FROM points_account WHERE kind = 'store' AND store_id = store;
+  INSERT INTO points_ledgertransaction (kind, reason, idempotency_key, actor_id, source_type,
+    rule_code, created_at)
+  VALUES ('redemption', 'bench', 'one:' || nextval('bench_key'), actor, '', '', now())
+  RETURNING id INTO t;
+  h := encode(sha256(convert_to(a.last_hash || '|' || a.id || '|' || (a.posting_count + 1) || '|'
+    || t || '|-1|' || (a.balance - 1), 'UTF8')), 'hex');
+  INSERT INTO points_posting (transaction_id, account_id, amount, sequence, balance_after,
+    prev_hash, hash, created_at)
+  VALUES (t, a.id, -1, a.posting_count + 1, a.balance - 1, a.last_hash, h, now()),
+         (t, store_account, 1, NULL, NULL, '', '', now());
+  UPDATE points_account SET balance = balance - 1, posting_count = posting_count + 1,
+    last_hash = h WHERE id = a.id;
+  PERFORM 1 FROM registry_household WHERE id = hh AND card_version = version;
+  PERFORM 1 FROM shops_catalogueitem WHERE id = item FOR UPDATE;
+  INSERT INTO shops_redemption (store_id, household_id, receipt_number, idempotency_key, points,
+    code_kind, ledger_transaction_id, actor_id, created_at, void_reason)
+  VALUES (store, hh, 'O' || currval('bench_key'), 'o' || currval('bench_key'), 1, 'card', t,
+    actor, now(), '')
+  RETURNING id INTO r;
+  INSERT INTO shops_redemptionline (redemption_id, item_id, name, unit, quantity, points_price)
+  VALUES (r, item, 'x', 'x', 1, 1);
+  INSERT INTO shops_stockmove (item_id, kind, quantity, reason, redemption_id, actor_id,
+    created_at)
+  VALUES (item, 'redemption', -1, '', r, actor, now());
+  UPDATE shops_catalogueitem SET stock_on_hand = stock_on_hand - 1 WHERE id = item;
+  RETURN a.balance - 1;
+END $$;
+"""
 
 
 def run_pgbench(url: str, world: dict, clients: int, seconds: float, *, hot: bool) -> dict:
@@ -472,6 +536,7 @@ def main() -> None:
         queries = count_queries(world)
         with scratch._admin(url) as connection:
             connection.execute("CREATE SEQUENCE bench_key")
+            connection.execute(ONE_TRIP_FUNCTION)
         from django.db import connection as django_connection
 
         django_connection.close()
@@ -490,7 +555,7 @@ def main() -> None:
         header = (
             f"{'case':<8}{'clients':>8}{'redeem/s':>10}{'p50 ms':>8}{'p99 ms':>8}{'err':>5}"
             f"{'trivial/s':>11}{'pgbench/s':>11}{'pg p50':>8}{'pg p99':>8}"
-            f"{'÷trivial':>10}{'÷pgbench':>10}"
+            f"{'÷trivial':>10}{'÷pgbench':>10}{'1-trip/s':>10}{'÷pgbench':>10}"
         )
         print(header)
         print("-" * len(header))
@@ -499,11 +564,13 @@ def main() -> None:
                 redeem = http_load(port, clients, args.seconds, redeem_requests(world, hot=hot))
                 trivial = http_load(port, clients, args.seconds, trivial_requests)
                 pg = run_pgbench(url, world, clients, args.seconds, hot=hot)
+                trip = http_load(port, clients, args.seconds, one_trip_requests(world, hot=hot))
                 print(
                     f"{'hot' if hot else 'spread':<8}{clients:>8}{redeem['rate']:>10.1f}"
                     f"{redeem['p50']:>8.1f}{redeem['p99']:>8.1f}{redeem['errors']:>5}"
                     f"{trivial['rate']:>11.1f}{pg['rate']:>11.1f}{pg['p50']:>8.1f}{pg['p99']:>8.1f}"
-                    f"{redeem['rate'] / trivial['rate']:>10.2f}{redeem['rate'] / pg['rate']:>10.2f}",
+                    f"{redeem['rate'] / trivial['rate']:>10.2f}{redeem['rate'] / pg['rate']:>10.2f}"
+                    f"{trip['rate']:>10.1f}{trip['rate'] / pg['rate']:>10.2f}",
                     flush=True,
                 )
         balances, stock = check_books()
