@@ -231,27 +231,13 @@ def honour_board_for_page(*, page: Page, period: str | None = None) -> dict:
 
 def stores_for_page(*, page: Page) -> list:
     """The open 美家超市 in the page's area or serving its villages, with what they stock (two
-    queries). Read from the shops app's models; empty while the shops app has none."""
+    queries, through the shops app's selector)."""
+    from shops.selectors import store_directory
+
     area = page.specific.area
     if area is None:
         return []
-    try:
-        from shops.models import CatalogueItem, Store
-    except ImportError:  # the shops app is not merged yet
-        return []
-    return list(
-        Store.objects.filter(is_active=True)
-        .filter(Q(area__path__startswith=area.path) | Q(villages__path__startswith=area.path))
-        .distinct()
-        .order_by("name")
-        .prefetch_related(
-            Prefetch(
-                "items",
-                queryset=CatalogueItem.objects.filter(is_active=True).order_by("name"),
-                to_attr="items_on_sale",
-            )
-        )
-    )
+    return list(store_directory(area_path=area.path))
 
 
 def _section_paths(area_paths: list[str]) -> list[str]:

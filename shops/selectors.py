@@ -3,7 +3,7 @@
 import datetime
 from collections import defaultdict
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -104,3 +104,21 @@ def redemption_lines_by_transaction(*, transaction_ids: list[int]) -> dict[int, 
     for line in voids:
         lines[line.redemption.void_transaction_id].append(line)
     return lines
+
+
+def store_directory(*, area_path: str) -> QuerySet[Store]:
+    """The open stores in an area or serving a village in it, each with ``items_on_sale`` (the
+    active items by name): the campaign site's store list. Public information: no scoping."""
+    return (
+        Store.objects.filter(is_active=True)
+        .filter(Q(area__path__startswith=area_path) | Q(villages__path__startswith=area_path))
+        .distinct()
+        .order_by("name")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=CatalogueItem.objects.filter(is_active=True).order_by("name"),
+                to_attr="items_on_sale",
+            )
+        )
+    )
