@@ -7,34 +7,15 @@ import re
 import pytest
 
 from campaigns.models import ArticlePage, SessionSignup
-from meijia import sms
 from points.models import Account
 from points.services.rules import rule_create
 from registry import codes
 from tests.campaigns.factories import add_class, make_site
+from tests.e2e.accounts import sign_in_staff, sign_in_villager
 from tests.factories import Role, make_household, make_staff, make_tree
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def _staff_login(page, user):
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill(user.username)
-    page.locator("#id_password").fill("pass-word-123")
-    page.locator("section.panel form button[type=submit]").click()
-    page.wait_for_load_state()
-
-
-def _villager_login(page, phone_number):
-    page.goto("/accounts/login/code/")
-    page.locator("input[name=phone]").fill(phone_number)
-    page.get_by_role("button", name="获取验证码").click()
-    page.wait_for_url(re.compile(r"/accounts/login/code/confirm/"))
-    code = re.search(r"\b(\d{6})\b", sms.outbox[-1].text).group(1)
-    page.locator("input[name=code]").fill(code)
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_load_state()
 
 
 @pytest.fixture
@@ -63,7 +44,7 @@ def test_editor_submits_reviewer_approves_villager_reads_it(
     # The editor drafts the notice in the work desk and submits it for review.
     desk = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=live_server.url)
     editor = desk.new_page()
-    _staff_login(editor, world["editor"])
+    sign_in_staff(editor, world["editor"].username)
     editor.goto(f"/admin/pages/add/campaigns/articlepage/{village_page.pk}/")
     editor.locator("#id_title").fill(title)
     editor.locator("#id_kind").select_option("notice")
@@ -78,7 +59,7 @@ def test_editor_submits_reviewer_approves_villager_reads_it(
     # The town's reviewer approves it from the work desk's dashboard.
     desk = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=live_server.url)
     reviewer = desk.new_page()
-    _staff_login(reviewer, world["reviewer"])
+    sign_in_staff(reviewer, world["reviewer"].username)
     reviewer.goto("/admin/")
     assert title in reviewer.locator("main").inner_text()
     screenshot(reviewer, "campaigns-2-reviewer-dashboard")
@@ -97,7 +78,7 @@ def test_editor_submits_reviewer_approves_villager_reads_it(
     assert page.live
 
     # The villager signs in on the phone and finds it on the home page.
-    _villager_login(phone, "13900000031")
+    sign_in_villager(phone, "13900000031", lands_on=None)
     phone.goto("/")
     main = phone.locator("main").inner_text()
     assert title in main
@@ -122,7 +103,7 @@ def test_villager_signs_up_and_organiser_checks_in_by_code(
     course, session = add_class(world["site"]["village"], title="美她学堂：院落收纳", capacity=10)
     household = world["household"]
 
-    _villager_login(phone, "13900000031")
+    sign_in_villager(phone, "13900000031", lands_on=None)
     phone.goto(course.url)
     phone.get_by_role("button", name="我要报名").click()
     phone.get_by_text("您已报上名").wait_for()
@@ -139,7 +120,7 @@ def test_villager_signs_up_and_organiser_checks_in_by_code(
         base_url=live_server.url,
     )
     organiser = organiser_context.new_page()
-    _staff_login(organiser, world["organiser"])
+    sign_in_staff(organiser, world["organiser"].username)
     organiser.goto(f"/site/sessions/{session.pk}/check-in/")
     organiser.locator("input[name=code][data-scanner]").fill(shown.digits)
     organiser.get_by_role("button", name="签到", exact=True).click()

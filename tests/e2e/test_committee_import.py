@@ -5,6 +5,7 @@ import openpyxl
 import pytest
 
 from registry.models import Household
+from tests.e2e.accounts import sign_in_staff
 from tests.factories import Role, make_household, make_staff, make_tree
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,11 +40,7 @@ def test_committee_member_imports_a_register_file_and_watches_it_finish(
     make_household(village, head_name="老住户", number="0001")
     committee = make_staff(Role.COMMITTEE, village)
 
-    phone.goto("/accounts/login/")
-    phone.locator("#id_login").fill(committee.username)
-    phone.locator("#id_password").fill("pass-word-123")
-    phone.locator("section.panel form button[type=submit]").click()
-    phone.wait_for_load_state()
+    sign_in_staff(phone, committee.username)
 
     phone.goto("/admin/register/import/")
     upload_form = phone.locator("form[enctype='multipart/form-data']")

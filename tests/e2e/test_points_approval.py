@@ -1,11 +1,10 @@
 import datetime
-import re
 
 import pytest
 
-from meijia import sms
 from points.services.claims import claim_record
 from points.services.rules import rule_create
+from tests.e2e.accounts import sign_in_staff, sign_in_villager
 from tests.factories import Role, make_household, make_staff, make_tree
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,11 +33,7 @@ def test_checker_approves_and_the_villager_sees_the_points_with_their_reason(
     )
 
     # The second committee member approves on their phone.
-    phone.goto("/accounts/login/")
-    phone.locator("#id_login").fill(checker.username)
-    phone.locator("#id_password").fill("pass-word-123")
-    phone.locator("section.panel form button[type=submit]").click()
-    phone.wait_for_load_state()
+    sign_in_staff(phone, checker.username)
     phone.goto("/admin/points/claims/")
     assert "冯玉兰" in phone.locator("main").inner_text()
     screenshot(phone, "approval-1-queue")
@@ -53,14 +48,7 @@ def test_checker_approves_and_the_villager_sees_the_points_with_their_reason(
         base_url=live_server.url,
     )
     villager = context.new_page()
-    villager.goto("/accounts/login/code/")
-    villager.locator("input[name=phone]").fill("13900000021")
-    villager.get_by_role("button", name="获取验证码").click()
-    villager.wait_for_url(re.compile(r"/accounts/login/code/confirm/"))
-    code = re.search(r"\b(\d{6})\b", sms.outbox[-1].text).group(1)
-    villager.locator("input[name=code]").fill(code)
-    villager.get_by_role("button", name="登录", exact=True).click()
-    villager.wait_for_url(re.compile(r"/household/\d+/"))
+    sign_in_villager(villager, "13900000021")
     text = villager.locator("main").inner_text()
     assert "30" in villager.locator(".balance-number").inner_text()
     assert "美家美院 五星" in text

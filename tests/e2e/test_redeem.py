@@ -7,10 +7,10 @@ import re
 import pytest
 from PIL import Image
 
-from meijia import sms
 from points.models import Account
 from registry import codes
 from shops.models import Redemption
+from tests.e2e.accounts import sign_in_staff, sign_in_villager
 from tests.e2e.conftest import PHONE, _chromium_path
 from tests.factories import make_household, make_tree
 from tests.shops.factories import give_points, make_item, make_shopkeeper, make_store
@@ -35,25 +35,6 @@ def y4m_from_png(png: bytes, *, width: int = 640, height: int = 480, frames: int
     )
     header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
     return header + frame * frames
-
-
-def sign_in_villager(page, phone_number: str) -> None:
-    page.goto("/accounts/login/code/")
-    page.locator("input[name=phone]").fill(phone_number)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/accounts/login/code/confirm/"))
-    code = re.search(r"\b(\d{6})\b", sms.outbox[-1].text).group(1)
-    page.locator("input[name=code]").fill(code)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/household/\d+/"))
-
-
-def sign_in_staff(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill(username)
-    page.locator("#id_password").fill("pass-word-123")
-    page.locator("section.panel form button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 def test_villager_shows_code_shopkeeper_scans_it_with_the_camera_and_both_see_the_receipt(

@@ -6,21 +6,13 @@ import re
 
 import pytest
 
-from meijia import sms
 from points.models import PointsClaim, SortingCheck
 from registry.models import Area
+from tests.e2e.accounts import sign_in_staff, sign_in_villager
 from tests.factories import Role, make_household, make_staff, make_tree
 from tests.points.factories import make_sorting_rules
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page, username):
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill(username)
-    page.locator("#id_password").fill("pass-word-123")
-    page.locator("section.panel form button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 def test_sorting_round_with_an_offline_grade_then_approval_then_the_villager_sees_it(
@@ -43,7 +35,7 @@ def test_sorting_round_with_an_offline_grade_then_approval_then_the_villager_see
     checker = make_staff(Role.COMMITTEE, village, name="王委员")
 
     # The scorer opens today's round; the first group's ten households are listed in order.
-    _sign_in(phone, scorer.username)
+    sign_in_staff(phone, scorer.username)
     phone.goto("/scoring/sorting/")
     phone.get_by_role("button", name="开始今天的检查").click()
     phone.wait_for_url(re.compile(r"/scoring/sorting/\d+/"))
@@ -94,7 +86,7 @@ def test_sorting_round_with_an_offline_grade_then_approval_then_the_villager_see
 
     # Another committee member approves the ten grades.
     phone.context.clear_cookies()
-    _sign_in(phone, checker.username)
+    sign_in_staff(phone, checker.username)
     phone.goto("/admin/points/claims/")
     for _index in range(10):
         phone.get_by_role("button", name="通过").first.click()
@@ -110,14 +102,7 @@ def test_sorting_round_with_an_offline_grade_then_approval_then_the_villager_see
         base_url=live_server.url,
     )
     villager = context.new_page()
-    villager.goto("/accounts/login/code/")
-    villager.locator("input[name=phone]").fill("13900000031")
-    villager.get_by_role("button", name="获取验证码").click()
-    villager.wait_for_url(re.compile(r"/accounts/login/code/confirm/"))
-    code = re.search(r"\b(\d{6})\b", sms.outbox[-1].text).group(1)
-    villager.locator("input[name=code]").fill(code)
-    villager.get_by_role("button", name="登录", exact=True).click()
-    villager.wait_for_url(re.compile(r"/household/\d+/"))
+    sign_in_villager(villager, "13900000031")
     assert villager.locator(".balance-number").inner_text().strip() == "2"
     text = villager.locator("main").inner_text()
     assert "垃圾分类 良" in text and "记录人 李委员" in text and "审核人 王委员" in text
@@ -140,7 +125,7 @@ def test_a_photo_taken_offline_waits_on_the_phone_and_arrives_with_its_grade(
     picture = tmp_path / "垃圾桶.jpg"
     picture.write_bytes(jpeg_bytes(size=(2400, 1800), color="green"))
 
-    _sign_in(phone, scorer.username)
+    sign_in_staff(phone, scorer.username)
     phone.goto("/scoring/sorting/")
     phone.get_by_role("button", name="开始今天的检查").click()
     phone.wait_for_url(re.compile(r"/scoring/sorting/\d+/"))

@@ -1,0 +1,30 @@
+"""Signing in, as every journey but the villager's own sign-in journey (test_villager) does."""
+
+import re
+
+from meijia import sms
+
+
+def sign_in_staff(page, username: str) -> None:
+    """Staff sign in with user name and the factories' password."""
+    page.goto("/accounts/login/")
+    page.locator("#id_login").fill(username)
+    page.locator("#id_password").fill("pass-word-123")
+    page.locator("section.panel form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def sign_in_villager(page, phone_number: str, *, lands_on: str | None = r"/household/\d+/") -> None:
+    """A villager signs in with the code texted to their phone (and, by default, lands on the
+    household page)."""
+    page.goto("/accounts/login/code/")
+    page.locator("input[name=phone]").fill(phone_number)
+    page.get_by_role("button", name="获取验证码").click()
+    page.wait_for_url(re.compile(r"/accounts/login/code/confirm/"))
+    code = re.search(r"\b(\d{6})\b", sms.outbox[-1].text).group(1)
+    page.locator("input[name=code]").fill(code)
+    page.get_by_role("button", name="登录", exact=True).click()
+    if lands_on:
+        page.wait_for_url(re.compile(lands_on))
+    else:
+        page.wait_for_load_state()
