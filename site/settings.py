@@ -129,10 +129,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One writer at a time; wait for the lock instead of failing under the dev server's threads.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-else:
+elif env_bool("DB_PREPARED_STATEMENTS", True):
     # Lets registry.sql.prepared_cursor keep the counter's statements prepared on each
     # connection (Django turns psycopg's prepared statements off by default). Django's own
-    # cursors bind on the client and never prepare, so nothing else changes.
+    # cursors bind on the client and never prepare, so nothing else changes. Off behind a
+    # pooler that cannot carry prepared statements (PgBouncer in transaction mode before 1.21).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

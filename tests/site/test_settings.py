@@ -63,3 +63,12 @@ def test_check_deploy_passes_with_no_warnings():
 def test_development_starts_with_no_settings_at_all():
     result = _run(["check"], {})
     assert result.returncode == 0, result.stderr
+
+
+def test_postgresql_prepares_the_counter_statements_unless_turned_off():
+    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    url = {"DATABASE_URL": "postgres://meijia@127.0.0.1:5432/meijia"}
+    on = _run(["shell", "-c", code], url)
+    off = _run(["shell", "-c", code], {**url, "DB_PREPARED_STATEMENTS": "0"})
+    assert "'prepare_threshold': 5" in on.stdout, on.stderr
+    assert "prepare_threshold" not in off.stdout and off.returncode == 0, off.stderr
