@@ -4,12 +4,12 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from campaigns.services import ORGANISER_ROLES
-from registry.scoping import has_role
+from registry.scoping import may_act_as
 
 
 class _OrganiserMenuItem(MenuItem):
     def is_shown(self, request):
-        return request.user.is_superuser or has_role(request.user, ORGANISER_ROLES)
+        return may_act_as(request.user, ORGANISER_ROLES)
 
 
 @hooks.register("register_admin_menu_item")

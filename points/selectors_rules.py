@@ -59,12 +59,6 @@ def _caps(version: EarningRuleVersion) -> dict[str, int]:
 # --- Which rule holds ---------------------------------------------------------------------------
 
 
-def _ancestor_paths(area: Area) -> list[str]:
-    """The paths of ``area`` and every area above it."""
-    step = area.steplen
-    return [area.path[:end] for end in range(step, len(area.path) + 1, step)]
-
-
 def _in_force(on: dt.date) -> Q:
     return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
 
@@ -73,7 +67,7 @@ def _versions_in_force(*, area: Area, on: dt.date) -> QuerySet[EarningRuleVersio
     """Published versions in force at ``area`` or above it, deepest area and newest first."""
     return (
         EarningRuleVersion.objects.filter(
-            _in_force(on), rule__is_published=True, rule__area__path__in=_ancestor_paths(area)
+            _in_force(on), rule__is_published=True, rule__area__path__in=area.path_and_ancestors
         )
         .select_related("rule", "rule__area")
         .order_by("-rule__area__depth", "-version")
@@ -110,7 +104,7 @@ def rules_visible_to(user, *, for_change: bool = False) -> QuerySet[EarningRule]
         path
         for assignment in role_assignments(user)
         if assignment.role in RULE_READERS and assignment.area is not None
-        for path in _ancestor_paths(assignment.area)
+        for path in assignment.area.path_and_ancestors
     }
     return rules.filter(Q(pk__in=visible.values("pk")) | Q(area__path__in=above))
 

@@ -44,13 +44,13 @@ from points.services.commendations import (
 )
 from points.services.publicity import objection_raise, objection_resolve
 from registry.models import Area, Household, Member, RoleAssignment
-from registry.scoping import has_role, role_assignments, visible_to
+from registry.scoping import may_act_as, role_assignments, visible_to
 
 Role = RoleAssignment.Role
 
 
 def _staff(request: HttpRequest, roles=RECORDERS) -> None:
-    if not (request.user.is_superuser or has_role(request.user, roles)):
+    if not may_act_as(request.user, roles):
         raise Http404
 
 
@@ -314,7 +314,7 @@ def commendation_list(request: HttpRequest) -> HttpResponse:
         "points/scoring/commendations.html",
         {
             "items": items,
-            "may_approve": request.user.is_superuser or has_role(request.user, APPROVERS),
+            "may_approve": may_act_as(request.user, APPROVERS),
             "titles": Commendation.Title.choices,
             "villages": scoring_villages(user=request.user),
             "key": uuid.uuid4().hex,

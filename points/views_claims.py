@@ -11,11 +11,11 @@ from django.views.decorators.http import require_POST
 from points.exceptions import LedgerError
 from points.models import PointsClaim
 from points.services.claims import RECORDERS, claim_approve, claim_reject
-from registry.scoping import has_role, visible_to
+from registry.scoping import may_act_as, visible_to
 
 
 def _claims(request: HttpRequest):
-    if not (request.user.is_superuser or has_role(request.user, RECORDERS)):
+    if not may_act_as(request.user, RECORDERS):
         raise Http404
     return visible_to(request.user, PointsClaim.objects.all(), roles=RECORDERS)
 

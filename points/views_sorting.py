@@ -29,11 +29,11 @@ from points.services.claims import RECORDERS
 from points.services.sorting import sorting_check_record, sorting_round_open
 from registry.codes import CodeRefused, read_code
 from registry.models import Area, Household
-from registry.scoping import has_role
+from registry.scoping import may_act_as
 
 
 def _scorer(request: HttpRequest) -> None:
-    if not (request.user.is_superuser or has_role(request.user, RECORDERS)):
+    if not may_act_as(request.user, RECORDERS):
         raise Http404
 
 

@@ -35,7 +35,7 @@ from points.selectors_rules import (
 )
 from points.services.rules import TERMS, rule_create, rule_edit
 from registry.models import Area, User
-from registry.scoping import areas_visible_to, has_role
+from registry.scoping import areas_visible_to, may_act_as
 
 # --- Who may do what ----------------------------------------------------------------------------
 
@@ -51,7 +51,7 @@ class EarningRulePermissionPolicy(BasePermissionPolicy):
     def user_has_permission(self, user, action):
         if action not in self.ACTION_ROLES or not getattr(user, "is_active", False):
             return False
-        return user.is_superuser or has_role(user, self.ACTION_ROLES[action])
+        return may_act_as(user, self.ACTION_ROLES[action])
 
     def users_with_any_permission(self, actions):
         roles = set().union(*(self.ACTION_ROLES.get(action, ()) for action in actions))

@@ -8,7 +8,7 @@ from points.models import EarningRule
 from points.services.claims import RECORDERS
 from points.viewsets import EarningRuleViewSet, permission_policy
 from points.viewsets_expiry import ExpiryPolicyViewSet
-from registry.scoping import has_role
+from registry.scoping import may_act_as
 
 register_permission_policy(EarningRule, permission_policy, exact_class=True)
 
@@ -25,7 +25,7 @@ def register_claim_urls():
 
 class _RecorderMenuItem(MenuItem):
     def is_shown(self, request):
-        return request.user.is_superuser or has_role(request.user, RECORDERS)
+        return may_act_as(request.user, RECORDERS)
 
 
 @hooks.register("register_admin_menu_item")
@@ -42,7 +42,7 @@ def register_expiry_viewset():
 
 class _ScoringMenu(SubmenuMenuItem):
     def is_shown(self, request):
-        return request.user.is_superuser or has_role(request.user, RECORDERS)
+        return may_act_as(request.user, RECORDERS)
 
 
 @hooks.register("register_admin_menu_item")

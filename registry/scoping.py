@@ -38,6 +38,11 @@ def has_role(user, roles: Iterable[str]) -> bool:
     return any(assignment.role in wanted for assignment in role_assignments(user))
 
 
+def may_act_as(user, roles: Iterable[str]) -> bool:
+    """A superuser, or a user holding one of ``roles`` (anywhere): who may open a role's pages."""
+    return user.is_superuser or has_role(user, roles)
+
+
 def visible_to(user, queryset: QuerySet[M], *, roles: Iterable[str] | None = None) -> QuerySet[M]:
     """Filter ``queryset`` to the rows ``user`` may see through ``roles`` (default: any role).
 

@@ -32,7 +32,7 @@ from registry.importing import (
     register_template_build,
 )
 from registry.models import Area, HouseholdImport, RoleAssignment
-from registry.scoping import areas_visible_to, has_role, visible_to
+from registry.scoping import areas_visible_to, may_act_as, visible_to
 from registry.tasks import register_import_apply_task, register_import_check_task
 
 MANAGERS = RoleAssignment.REGISTER_MANAGERS
@@ -60,7 +60,7 @@ def _manager_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not (user.is_superuser or has_role(user, MANAGERS)):
+        if not may_act_as(user, MANAGERS):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from registry.models import Area, ExportRecord, Household
-from registry.scoping import areas_visible_to, has_role, visible_to
+from registry.scoping import areas_visible_to, may_act_as, visible_to
 from shops.exceptions import ShopError
 from shops.models import CardPrintJob
 from shops.services.cards import PRINTERS, card_print_request, card_report_lost
@@ -51,7 +51,7 @@ class CardLostForm(forms.Form):
 
 
 def _require_printer(request: HttpRequest) -> None:
-    if not has_role(request.user, PRINTERS) and not request.user.is_superuser:
+    if not may_act_as(request.user, PRINTERS):
         raise Http404
 
 

@@ -3,7 +3,6 @@ screen scoped to the user's areas (an object outside them answers 404)."""
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,6 +17,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from registry.models import Area, RoleAssignment, User
 from registry.scoping import areas_visible_to, visible_to
+from registry.viewsets import ScopedObjectMixin
 from shops.exceptions import ShopError
 from shops.forms import StockMoveForm
 from shops.models import CatalogueItem, DistrictItem, Store
@@ -27,12 +27,8 @@ Role = RoleAssignment.Role
 ADMINS = frozenset({Role.DISTRICT_ADMIN, Role.TOWN_ADMIN})
 
 
-class ScopedMixin:
-    def get_object(self, *args, **kwargs):
-        obj = super().get_object(*args, **kwargs)
-        if not visible_to(self.request.user, type(obj).objects.filter(pk=obj.pk), roles=ADMINS):
-            raise Http404
-        return obj
+class ScopedMixin(ScopedObjectMixin):
+    scope_roles = ADMINS
 
 
 class ScopedIndexView(generic.IndexView):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from registry.scoping import has_role
+from registry.scoping import may_act_as
 from shops.services.cards import PRINTERS
 from shops.viewsets import ADMINS, ShopsViewSetGroup
 
@@ -38,7 +38,7 @@ def register_card_urls():
 
 class _CardsMenuItem(MenuItem):
     def is_shown(self, request):
-        return request.user.is_superuser or has_role(request.user, PRINTERS)
+        return may_act_as(request.user, PRINTERS)
 
 
 @hooks.register("register_admin_menu_item")
@@ -50,7 +50,7 @@ def register_cards_menu_item():
 
 class _SettlementMenuItem(MenuItem):
     def is_shown(self, request):
-        return request.user.is_superuser or has_role(request.user, ADMINS)
+        return may_act_as(request.user, ADMINS)
 
 
 @hooks.register("register_admin_menu_item")

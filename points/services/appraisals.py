@@ -22,9 +22,8 @@ from points.models import (
     AppraisalScore,
     Photo,
 )
-from points.services.claims import RECORDERS
+from points.services.claims import check_may_score
 from registry.models import Area, Household, User
-from registry.scoping import visible_to
 
 Status = AppraisalCampaign.Status
 
@@ -39,11 +38,6 @@ DEFAULT_CRITERIA = [
 DEFAULT_LEVELS = [("五星美家", 5, 90, 30), ("四星美家", 4, 80, 20), ("三星美家", 3, 70, 10)]
 
 
-def _check_scope(user: User, village: Area) -> None:
-    if not visible_to(user, Area.objects.filter(pk=village.pk), roles=RECORDERS).exists():
-        raise LedgerError("not_in_scope", _("You cannot score households of this village."))
-
-
 def appraisal_campaign_create(
     *,
     village: Area,
@@ -56,7 +50,7 @@ def appraisal_campaign_create(
     publicity_days: int = 7,
 ) -> AppraisalCampaign:
     """Open a campaign with its rubric (default: ``DEFAULT_CRITERIA`` and ``DEFAULT_LEVELS``)."""
-    _check_scope(actor, village)
+    check_may_score(actor, village)
     criteria = criteria or DEFAULT_CRITERIA
     levels = levels or DEFAULT_LEVELS
     if period_end < period_start:
@@ -129,7 +123,7 @@ def appraisal_score_record(
     existing = AppraisalScore.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
-    _check_scope(scorer, campaign.village)
+    check_may_score(scorer, campaign.village)
     if household.village_id != campaign.village_id:
         raise LedgerError("wrong_village", _("This household is not in the appraisal's village."))
     criteria = list(campaign.criteria.all())
@@ -173,7 +167,7 @@ def appraisal_verify(
 ) -> AppraisalCampaign:
     """The committee checks the results and starts the publicity period (公示, ``publicity_days``
     days from ``starts_on``, default today). The verifier must not have scored in the campaign."""
-    _check_scope(actor, campaign.village)
+    check_may_score(actor, campaign.village)
     if AppraisalScore.objects.filter(result__campaign=campaign, scorer=actor).exists():
         raise LedgerError("own_scores", _("Someone who did not score must verify the results."))
     with transaction.atomic():

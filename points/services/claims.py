@@ -12,7 +12,7 @@ from points.models import Account, EarningRule, EarningRuleVersion, PointsClaim
 from points.selectors_rules import local_today, rule_for
 from points.services.ledger import Source, household_account, points_award, points_deduct
 from points.services.rules import rule_award_amount
-from registry.models import Household, RoleAssignment, User
+from registry.models import Area, Household, RoleAssignment, User
 from registry.scoping import visible_to
 
 Role = RoleAssignment.Role
@@ -23,6 +23,12 @@ logger = logging.getLogger(__name__)
 
 def _may_act_for(user: User, household: Household) -> bool:
     return visible_to(user, Household.objects.filter(pk=household.pk), roles=RECORDERS).exists()
+
+
+def check_may_score(user: User, village: Area) -> None:
+    """Refuse (not_in_scope) a recorder who does not hold their role over ``village``."""
+    if not visible_to(user, Area.objects.filter(pk=village.pk), roles=RECORDERS).exists():
+        raise LedgerError("not_in_scope", _("You cannot score households of this village."))
 
 
 def _claim_create(

@@ -15,10 +15,9 @@ from django.utils.translation import gettext as _
 from points.exceptions import LedgerError
 from points.models import Photo, PointsClaim, SortingCheck, SortingRound
 from points.selectors_rules import rule_for
-from points.services.claims import RECORDERS, claim_record
+from points.services.claims import check_may_score, claim_record
 from points.services.ledger import Source
 from registry.models import Area, Household, User
-from registry.scoping import visible_to
 
 Grade = SortingCheck.Grade
 GRADE_RULES: dict[str, str] = {
@@ -30,18 +29,13 @@ GRADE_RULES: dict[str, str] = {
 SOURCE_TYPE = "sorting_check"
 
 
-def _may_score(user: User, village: Area) -> bool:
-    return visible_to(user, Area.objects.filter(pk=village.pk), roles=RECORDERS).exists()
-
-
 def sorting_round_open(
     *, village: Area, actor: User, held_on: datetime.date | None = None
 ) -> SortingRound:
     """The village's round of ``held_on`` (default today), opened if it does not exist yet."""
     if village.level != Area.Level.VILLAGE:
         raise LedgerError("not_a_village", _("A check round belongs to a village."))
-    if not _may_score(actor, village):
-        raise LedgerError("not_in_scope", _("You cannot score households of this village."))
+    check_may_score(actor, village)
     found, _created = SortingRound.objects.get_or_create(
         village=village,
         held_on=held_on or timezone.localdate(),
@@ -88,8 +82,7 @@ def sorting_check_record(
         raise LedgerError("wrong_village", _("This household is not in the round's village."))
     if household.status != Household.Status.ACTIVE:
         raise LedgerError("inactive", _("This household is no longer active in the register."))
-    if not _may_score(actor, round.village):
-        raise LedgerError("not_in_scope", _("You cannot score households of this village."))
+    check_may_score(actor, round.village)
     version = rule_for(area=round.village, code=GRADE_RULES[grade], on=round.held_on)
     if version is None:
         raise LedgerError("no_rule", _("No earning rule for this grade is in force here."))

@@ -54,6 +54,12 @@ class Area(MP_Node):
         return self.name
 
     @property
+    def path_and_ancestors(self) -> list[str]:
+        """The paths of this area and of every area above it (no query: read off ``path``)."""
+        step = self.steplen
+        return [self.path[:end] for end in range(step, len(self.path) + 1, step)]
+
+    @property
     def full_name(self) -> str:
         """Town and village names, the way a villager says where they live."""
         names = [a.name for a in self.get_ancestors() if a.level != self.Level.DISTRICT]

@@ -35,26 +35,36 @@ from shops.services.stock import stock_apply, stock_lock, stock_take
 Role = RoleAssignment.Role
 # The statements every confirmation runs, in plain SQL (the same on PostgreSQL and SQLite):
 # building them with the ORM took longer than PostgreSQL took to run them.
-_SQL_IS_SHOPKEEPER = (
-    f"SELECT 1 FROM {Store.shopkeepers.through._meta.db_table} k "  # noqa: S608 - our own names
-    "WHERE k.store_id = %%s AND k.user_id = %%s AND EXISTS ("
-    f"SELECT 1 FROM {RoleAssignment._meta.db_table} r "
-    f"JOIN {Area._meta.db_table} a ON a.id = r.area_id "
-    "WHERE r.user_id = k.user_id AND r.role = %%s AND a.path IN (%s))"
-)
 _ITEM_FIELDS = ("id", "name", "unit", "points_price", "monthly_limit", "cost_yuan")
-_SQL_BASKET_ITEMS = (
-    f"SELECT {', '.join('i.' + name for name in _ITEM_FIELDS)} "  # noqa: S608
-    f"FROM {CatalogueItem._meta.db_table} i "
-    "WHERE i.store_id = %%s AND i.is_active = %%s AND i.id IN (%s) AND EXISTS ("
-    f"SELECT 1 FROM {Store.villages.through._meta.db_table} v "
-    "WHERE v.store_id = i.store_id AND v.area_id = %%s) AND EXISTS ("
-    f"SELECT 1 FROM {Store.shopkeepers.through._meta.db_table} k "
-    "WHERE k.store_id = i.store_id AND k.user_id = %%s AND EXISTS ("
-    f"SELECT 1 FROM {RoleAssignment._meta.db_table} r "
-    f"JOIN {Area._meta.db_table} a ON a.id = r.area_id "
-    "WHERE r.user_id = k.user_id AND r.role = %%s AND a.path IN (%s)))"
-)
+
+
+def _sql_shopkeeper(paths: int) -> str:
+    """SQL true when the user is bound to the store and holds the register's shopkeeper role over
+    one of ``paths`` area paths (the store's area and those above it). Parameters: store, user,
+    role, then the paths (see :func:`_shopkeeper_params`)."""
+    return (
+        f"EXISTS (SELECT 1 FROM {Store.shopkeepers.through._meta.db_table} k "  # noqa: S608
+        "WHERE k.store_id = %s AND k.user_id = %s AND EXISTS ("
+        f"SELECT 1 FROM {RoleAssignment._meta.db_table} r "
+        f"JOIN {Area._meta.db_table} a ON a.id = r.area_id "
+        f"WHERE r.user_id = k.user_id AND r.role = %s AND a.path IN ({', '.join(['%s'] * paths)})))"
+    )
+
+
+def _shopkeeper_params(*, store: Store, actor: User) -> list[object]:
+    return [store.pk, actor.pk, Role.SHOPKEEPER, *store.area.path_and_ancestors]
+
+
+def _sql_basket_items(*, items: int, paths: int) -> str:
+    return (
+        f"SELECT {', '.join('i.' + name for name in _ITEM_FIELDS)} "  # noqa: S608
+        f"FROM {CatalogueItem._meta.db_table} i "
+        f"WHERE i.store_id = %s AND i.is_active = %s AND i.id IN ({', '.join(['%s'] * items)}) "
+        f"AND EXISTS (SELECT 1 FROM {Store.villages.through._meta.db_table} v "
+        f"WHERE v.store_id = i.store_id AND v.area_id = %s) AND {_sql_shopkeeper(paths)}"
+    )
+
+
 _REDEMPTION_COLUMNS = (
     "store_id, household_id, receipt_number, idempotency_key, points, code_kind, "
     "ledger_transaction_id, actor_id, created_at, void_reason"
@@ -119,13 +129,10 @@ def _refuse_code(refused: CodeRefused) -> ShopError:
 def _is_shopkeeper(*, store: Store, actor: User) -> bool:
     """Bound to the store and holding the register's shopkeeper role over its area (one query,
     in plain SQL: it runs in every counter request)."""
-    path = store.area.path
-    steplen = type(store.area).steplen
-    ancestors = [path[:end] for end in range(steplen, len(path) + 1, steplen)]
-    sql = _SQL_IS_SHOPKEEPER % ", ".join(["%s"] * len(ancestors))
+    params = _shopkeeper_params(store=store, actor=actor)
     with prepared_cursor() as cursor:
-        cursor.execute(sql, [store.pk, actor.pk, Role.SHOPKEEPER, *ancestors])
-        return cursor.fetchone() is not None
+        cursor.execute(f"SELECT {_sql_shopkeeper(len(params) - 3)}", params)
+        return bool(cursor.fetchone()[0])
 
 
 def _check_counter(*, store: Store, actor: User) -> None:
@@ -364,16 +371,11 @@ def _basket_items(
 ) -> dict[int, CatalogueItem]:
     """The basket's items on sale at ``store``, when ``actor`` is its shopkeeper and the store
     serves the household's village (otherwise none)."""
-    path = store.area.path
-    steplen = type(store.area).steplen
-    ancestors = [path[:end] for end in range(steplen, len(path) + 1, steplen)]
-    sql = _SQL_BASKET_ITEMS % (
-        ", ".join(["%s"] * len(item_ids)),
-        ", ".join(["%s"] * len(ancestors)),
-    )
-    params = [store.pk, True, *item_ids, household.village_id, actor.pk, Role.SHOPKEEPER]
+    shopkeeper = _shopkeeper_params(store=store, actor=actor)
+    sql = _sql_basket_items(items=len(item_ids), paths=len(shopkeeper) - 3)
+    params = [store.pk, True, *item_ids, household.village_id, *shopkeeper]
     with prepared_cursor() as cursor:
-        cursor.execute(sql, [*params, *ancestors])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return {
         row[0]: from_row(

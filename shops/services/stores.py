@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from registry.models import Area, RoleAssignment, User
+from registry.models import RoleAssignment, User
 from registry.services import role_assign
 from shops.exceptions import ShopError
 from shops.models import CatalogueItem, DistrictItem, Store
@@ -39,10 +39,10 @@ def store_item_adopt(*, store: Store, source: DistrictItem) -> CatalogueItem:
 
 def store_alert_recipients(*, store: Store) -> list[str]:
     """Phones of the store's shopkeepers and of the town administrators above the store."""
-    area = store.area
-    paths = [area.path[:end] for end in range(Area.steplen, len(area.path) + 1, Area.steplen)]
     town_admins = User.objects.filter(
-        roles__role=Role.TOWN_ADMIN, roles__area__path__in=paths, is_active=True
+        roles__role=Role.TOWN_ADMIN,
+        roles__area__path__in=store.area.path_and_ancestors,
+        is_active=True,
     )
     users = User.objects.filter(
         Q(pk__in=store.shopkeepers.values("pk")) | Q(pk__in=town_admins.values("pk"))
