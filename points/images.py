@@ -54,6 +54,14 @@ def _open(data) -> Image.Image:
     return image
 
 
+def _too_big() -> ImageRefused:
+    return ImageRefused(
+        "too_big",
+        _("The photo is larger than %(mb)s MB. Please send a smaller one.")
+        % {"mb": MAX_BYTES // (1024 * 1024)},
+    )
+
+
 def _too_many_pixels() -> ImageRefused:
     return ImageRefused(
         "too_many_pixels",
@@ -69,19 +77,11 @@ def image_clean(upload) -> bytes:
     too_many_pixels)."""
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_BYTES:
-        raise ImageRefused(
-            "too_big",
-            _("The photo is larger than %(mb)s MB. Please send a smaller one.")
-            % {"mb": MAX_BYTES // (1024 * 1024)},
-        )
+        raise _too_big()
     upload.seek(0)
     data = upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise ImageRefused(
-            "too_big",
-            _("The photo is larger than %(mb)s MB. Please send a smaller one.")
-            % {"mb": MAX_BYTES // (1024 * 1024)},
-        )
+        raise _too_big()
     image = _open(io.BytesIO(data))
     if image.format not in FORMATS:
         raise _not_a_photo()

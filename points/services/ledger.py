@@ -101,6 +101,11 @@ def _sql_find_key() -> str:
     return f"SELECT (SELECT id FROM {_TRANSACTIONS} WHERE idempotency_key = %s), NULL"  # noqa: S608
 
 
+def _is_unique_clash(error: IntegrityError) -> bool:
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(cause)
+
+
 def _sql_insert_postings(count: int) -> str:
     values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * count)
     return f"INSERT INTO {_POSTINGS} ({_POSTING_COLUMNS}) VALUES {values}"  # noqa: S608
@@ -244,12 +249,11 @@ def _lock_household(household: Household, counter: dict) -> tuple[Account, Accou
             counter["area"].pk,
         )
     )
-    table = Account._meta.db_table
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     sql = (
         f"SELECT a.id, a.balance, a.posting_count, a.last_hash, "  # noqa: S608 - our own names
-        f"(SELECT c.id FROM {table} c WHERE c.kind = %s AND c.{column} = %s LIMIT 1) "
-        f"FROM {table} a WHERE a.kind = %s AND a.household_id = %s{lock}"
+        f"(SELECT c.id FROM {_ACCOUNTS} c WHERE c.kind = %s AND c.{column} = %s LIMIT 1) "
+        f"FROM {_ACCOUNTS} a WHERE a.kind = %s AND a.household_id = %s{lock}"
     )
     with prepared_cursor() as cursor:
         cursor.execute(sql, [counter["kind"], value, Account.Kind.HOUSEHOLD, household.pk])
@@ -388,40 +392,37 @@ def _record_locked(
         at,
     ]
     with transaction.atomic(savepoint=False), prepared_cursor() as cursor:
-        if next_id is None:  # SQLite: the id comes back from the insert
-            try:
+        try:
+            if next_id is None:  # SQLite: no sequence to draw from, so one statement at a time
                 cursor.execute(_SQL_INSERT_TRANSACTION + " RETURNING id", header)
-            except IntegrityError as error:
-                # Only reachable for a key or reversal raced without a shared household lock.
-                raise LedgerError(
-                    "already_recorded", _("This change was already recorded.")
-                ) from error
-            entry.pk = cursor.fetchone()[0]
-        else:
-            entry.pk = next_id
-        postings = _posting_rows(entry.pk, legs, locked, idempotency_key, at)
-        accounts: list[object] = []
-        for account in locked.values():
-            accounts += [account.pk, account.balance, account.posting_count, account.last_hash]
-        if next_id is None:
-            cursor.execute(_sql_insert_postings(len(legs)), postings)
-            for account in locked.values():
-                cursor.execute(
-                    _SQL_UPDATE_ACCOUNT,
-                    [account.balance, account.posting_count, account.last_hash, account.pk],
-                )
-        else:
-            # PostgreSQL: the transaction, its postings and the balances in one statement.
-            try:
+                entry.pk = cursor.fetchone()[0]
+                postings = _posting_rows(entry.pk, legs, locked, idempotency_key, at)
+                cursor.execute(_sql_insert_postings(len(legs)), postings)
+                for account in locked.values():
+                    cursor.execute(
+                        _SQL_UPDATE_ACCOUNT,
+                        [account.balance, account.posting_count, account.last_hash, account.pk],
+                    )
+            else:  # PostgreSQL: the transaction, its postings and the balances in one statement
+                entry.pk = next_id
+                postings = _posting_rows(entry.pk, legs, locked, idempotency_key, at)
+                accounts: list[object] = []
+                for account in locked.values():
+                    accounts += [
+                        account.pk,
+                        account.balance,
+                        account.posting_count,
+                        account.last_hash,
+                    ]
                 cursor.execute(
                     _sql_write(len(legs), len(locked)), [entry.pk, *header, *postings, *accounts]
                 )
-            except IntegrityError as error:
-                if getattr(error.__cause__, "sqlstate", None) != "23505":  # not a unique key
-                    raise
-                raise LedgerError(
-                    "already_recorded", _("This change was already recorded.")
-                ) from error
+        except IntegrityError as error:
+            # Only a key or reversal raced without a shared household lock clashes here; any other
+            # integrity error (a constraint the checks above should have kept) propagates.
+            if not _is_unique_clash(error):
+                raise
+            raise LedgerError("already_recorded", _("This change was already recorded.")) from error
     # The household balances this transaction left (not on a returned earlier transaction):
     # callers that show them need not read them again.
     entry.balances_after = {pk: account.balance for pk, account in locked.items()}

@@ -23,19 +23,24 @@ _SQL_TAKE = (
     "WHERE id = %s AND stock_on_hand >= %s "
     "RETURNING stock_on_hand, points_price, is_active, low_stock_level, low_stock_alerted"
 )
-_SQL_INSERT_MOVE = (
+_INSERT_MOVE = (
     f"INSERT INTO {StockMove._meta.db_table} "  # noqa: S608 - our own table
-    "(item_id, kind, quantity, reason, redemption_id, actor_id, created_at) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+    "(item_id, kind, quantity, reason, redemption_id, actor_id, created_at)"
 )
+_SQL_INSERT_MOVE = f"{_INSERT_MOVE} VALUES (%s, %s, %s, %s, %s, %s, %s)"
 # PostgreSQL: the move is written by the same statement, only when the stock was there.
 _SQL_TAKE_AND_MOVE = (
-    f"WITH s AS ({_SQL_TAKE}), m AS ("  # noqa: S608
-    f"INSERT INTO {StockMove._meta.db_table} "
-    "(item_id, kind, quantity, reason, redemption_id, actor_id, created_at) "
+    f"WITH s AS ({_SQL_TAKE}), m AS ({_INSERT_MOVE} "  # noqa: S608
     "SELECT %s::bigint, %s::varchar, %s::integer, %s::varchar, %s::bigint, %s::bigint, "
     "%s::timestamptz FROM s) SELECT * FROM s"
 )
+
+
+def _out_of_stock(name: str, left: int) -> ShopError:
+    return ShopError(
+        "out_of_stock",
+        _("Not enough %(name)s in stock: %(left)s left.") % {"name": name, "left": left},
+    )
 
 
 def _after_change(item: CatalogueItem) -> None:
@@ -76,11 +81,7 @@ def stock_apply(
         quantity = changes[item_id]
         item = items[item_id]
         if item.stock_on_hand + quantity < 0:
-            raise ShopError(
-                "out_of_stock",
-                _("Not enough %(name)s in stock: %(left)s left.")
-                % {"name": item.name, "left": item.stock_on_hand},
-            )
+            raise _out_of_stock(item.name, item.stock_on_hand)
         item.stock_on_hand += quantity
         moves.append(
             StockMove(
@@ -133,11 +134,7 @@ def stock_take(
                     .values_list("stock_on_hand", flat=True)
                     .first()
                 )
-                raise ShopError(
-                    "out_of_stock",
-                    _("Not enough %(name)s in stock: %(left)s left.")
-                    % {"name": item.name, "left": left or 0},
-                )
+                raise _out_of_stock(item.name, left or 0)
             stock, price, is_active, level, alerted = row
             if price != item.points_price or not is_active:
                 raise ShopError("price_changed", _("A price changed. Please scan again."))
