@@ -14,7 +14,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -193,10 +193,13 @@ def honour_board_list(*, area: Area, period_on: datetime.date | None = None) -> 
 def honour_board_periods(*, area: Area) -> list[HonourPeriod]:
     """The periods with published results under ``area``, newest first (two queries)."""
     counts: dict[datetime.date, int] = defaultdict(int)
-    for day in _published_results(area).values_list("campaign__period_start", flat=True):
-        counts[day] += 1
-    for day in _published_commendations(area).values_list("period_start", flat=True):
-        counts[day] += 1
+    for queryset, day_field in (
+        (_published_results(area), "campaign__period_start"),
+        (_published_commendations(area), "period_start"),
+    ):
+        # Counted by the database: one row per period, not one per published entry.
+        for day, entries in queryset.order_by().values_list(day_field).annotate(n=Count("pk")):
+            counts[day] += entries
     return [
         HonourPeriod(period_on=day, entries=counts[day]) for day in sorted(counts, reverse=True)
     ]

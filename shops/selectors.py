@@ -59,17 +59,16 @@ def redemption_get(*, user: User, receipt_number: str) -> Redemption:
     """A receipt for its household's villagers, the store's shopkeepers and staff above it."""
     if not user.is_authenticated:
         raise Http404
-    shopkeeper_of = Redemption.objects.filter(
-        receipt_number=receipt_number, store__shopkeepers=user
+    # One query; subqueries, so that a store with several shopkeepers gives one row.
+    keeps = Q(store__in=Store.objects.filter(shopkeepers=user))
+    sees = Q(
+        pk__in=visible_to(
+            user,
+            Redemption.objects.filter(receipt_number=receipt_number),
+            roles=[Role.VILLAGER, Role.TOWN_ADMIN, Role.DISTRICT_ADMIN],
+        ).values("pk")
     )
-    visible = visible_to(
-        user,
-        Redemption.objects.filter(receipt_number=receipt_number),
-        roles=[Role.VILLAGER, Role.TOWN_ADMIN, Role.DISTRICT_ADMIN],
-    )
-    if not (shopkeeper_of.exists() or visible.exists()):
-        raise Http404
-    return _redemptions().get(receipt_number=receipt_number)
+    return get_object_or_404(_redemptions().filter(keeps | sees), receipt_number=receipt_number)
 
 
 def redemption_list_today(*, store: Store, now: datetime.datetime | None = None):
@@ -93,16 +92,18 @@ def redemption_lines_by_transaction(*, transaction_ids: list[int]) -> dict[int, 
     lines: dict[int, list] = defaultdict(list)
     if not transaction_ids:
         return lines
+    wanted = set(transaction_ids)
     found = RedemptionLine.objects.filter(
-        redemption__ledger_transaction_id__in=transaction_ids
+        Q(redemption__ledger_transaction_id__in=wanted)
+        | Q(redemption__void_transaction_id__in=wanted)
     ).select_related("redemption")
-    voids = RedemptionLine.objects.filter(
-        redemption__void_transaction_id__in=transaction_ids
-    ).select_related("redemption")
-    for line in found:
-        lines[line.redemption.ledger_transaction_id].append(line)
-    for line in voids:
-        lines[line.redemption.void_transaction_id].append(line)
+    for line in found:  # a voided line belongs under both its redemption and its void
+        for transaction_id in (
+            line.redemption.ledger_transaction_id,
+            line.redemption.void_transaction_id,
+        ):
+            if transaction_id in wanted:
+                lines[transaction_id].append(line)
     return lines
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, ExpressionWrapper, F, IntegerField, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, IntegerField, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -80,7 +80,8 @@ def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.date
 
 
 def settlement_statement(*, store: Store, month: datetime.date) -> Statement:
-    """Redeemed and voided items of ``store`` in the month of ``month``: two grouped queries."""
+    """Redeemed and voided items of ``store`` in the month of ``month`` (one grouped query; a
+    voided line counts as redeemed and as voided)."""
     month = month.replace(day=1)
     start, end = month_bounds(month)
     lines = RedemptionLine.objects.filter(
@@ -91,28 +92,31 @@ def settlement_statement(*, store: Store, month: datetime.date) -> Statement:
         F("quantity") * F("cost_yuan"), output_field=DecimalField(max_digits=12, decimal_places=2)
     )
 
-    def grouped(queryset):
-        return queryset.values("item_id", "name", "unit").annotate(
-            total_quantity=Sum("quantity"), total_points=Sum(points), total_cost=Sum(cost)
+    voided = Q(redemption__voided_at__isnull=False)
+    rows = [
+        StatementRow(
+            name=found["name"],
+            unit=found["unit"],
+            redeemed_quantity=found["quantity_"],
+            redeemed_points=found["points_"],
+            redeemed_cost=found["cost_"] or Decimal("0.00"),
+            voided_quantity=found["voided_quantity"] or 0,
+            voided_points=found["voided_points"] or 0,
+            voided_cost=found["voided_cost"] or Decimal("0.00"),
         )
-
-    rows: dict[tuple, StatementRow] = {}
-    for found in grouped(lines):
-        key = (found["item_id"], found["name"], found["unit"])
-        row = rows.setdefault(key, StatementRow(name=found["name"], unit=found["unit"]))
-        row.redeemed_quantity = found["total_quantity"]
-        row.redeemed_points = found["total_points"]
-        row.redeemed_cost = found["total_cost"] or Decimal("0.00")
-    for found in grouped(lines.filter(redemption__voided_at__isnull=False)):
-        key = (found["item_id"], found["name"], found["unit"])
-        row = rows.setdefault(key, StatementRow(name=found["name"], unit=found["unit"]))
-        row.voided_quantity = found["total_quantity"]
-        row.voided_points = found["total_points"]
-        row.voided_cost = found["total_cost"] or Decimal("0.00")
+        for found in lines.values("item_id", "name", "unit").annotate(
+            quantity_=Sum("quantity"),
+            points_=Sum(points),
+            cost_=Sum(cost),
+            voided_quantity=Sum("quantity", filter=voided),
+            voided_points=Sum(points, filter=voided),
+            voided_cost=Sum(cost, filter=voided),
+        )
+    ]
     return Statement(
         store=store,
         month=month,
-        rows=sorted(rows.values(), key=lambda row: row.name),
+        rows=sorted(rows, key=lambda row: row.name),
         redemption_count=store.redemptions.filter(
             created_at__gte=start, created_at__lt=end
         ).count(),
