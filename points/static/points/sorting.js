@@ -49,8 +49,8 @@
     var counter = document.querySelector("[data-graded]");
     if (counter) counter.textContent = document.querySelectorAll(".sheet .sheet-row.graded, .sheet .sheet-row.queued").length;
   }
-  function render() {
-    var queue = load();
+  function render(queue) {
+    queue = queue || load();
     if (box) {
       box.hidden = queue.length === 0 && !box.querySelector("[data-sync-errors] li");
       box.querySelector("[data-sync-count]").textContent = queue.length;
@@ -62,8 +62,9 @@
         list.appendChild(item);
       });
     }
+    var waitingFor = new Set(queue.map(function (entry) { return entry.household; }));
     document.querySelectorAll("[data-household]").forEach(function (row) {
-      var waiting = queue.some(function (entry) { return entry.household === row.dataset.household; });
+      var waiting = waitingFor.has(row.dataset.household);
       row.classList.toggle("queued", waiting);
       var state = row.querySelector("[data-state]");
       var marker = state && state.querySelector(".waiting");
@@ -94,7 +95,9 @@
     });
   }
   function remove(key) {
-    save(load().filter(function (entry) { return entry.key !== key; }));
+    var rest = load().filter(function (entry) { return entry.key !== key; });
+    save(rest);
+    return rest;
   }
   function done(entry, data) {
     var row = rowOf(entry.household);
@@ -115,7 +118,7 @@
   function flush() {
     if (flushing) return;
     var queue = load();
-    if (!queue.length) { render(); return; }
+    if (!queue.length) { render(queue); return; }
     flushing = true;
     var entry = queue[0];
     var body = new FormData();
@@ -132,14 +135,14 @@
     }).then(function (response) {
       return response.json().then(function (data) { return { status: response.status, data: data }; });
     }).then(function (result) {
-      remove(entry.key);
+      var rest = remove(entry.key);
       if (result.data.ok) done(entry, result.data); else refused(entry, result.data.message);
       flushing = false;
-      render();
+      render(rest);
       flush();
     }, function () {
       flushing = false;  // offline or no answer: keep the entry and try again later
-      render();
+      render();  // read again: a grade may have been queued while this one was on its way
     });
   }
 
@@ -173,7 +176,7 @@
       save(queue);
       if (form.elements.note) form.elements.note.value = "";
       if (form.elements.photo) form.elements.photo.value = "";
-      render();
+      render(queue);
       flush();
     });
   });

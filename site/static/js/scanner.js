@@ -110,7 +110,10 @@
         if (detector) {
           detector.detect(video).then(function (codes) {
             if (!(codes.length && found(codes[0].rawValue))) setTimeout(function () { loop(detector, decode); }, 120);
-          }).catch(function () { setTimeout(function () { loop(null, decode); }, 120); });
+          }).catch(function () {
+            // The phone's own reader failed: go on with jsQR (a null decoder would poll forever).
+            loadJsQR().then(function (jsqr) { loop(null, jsqr); }).catch(fail);
+          });
           return;
         }
         if (decode) {
