@@ -23,6 +23,7 @@ from campaigns.models import (
     VillageSectionPage,
 )
 from campaigns.search import query_terms
+from points import selectors_scoring
 from registry.models import Area, Household
 
 SECTION_MODELS = (DistrictHomePage, TownSectionPage, VillageSectionPage)
@@ -54,13 +55,8 @@ def section_for_page(*, page: Page) -> SectionPage | None:
 
 def publicity_for_area(*, area: Area) -> list:
     """Publicity periods (公示) of appraisal and commendation results running now under ``area``,
-    read from points' scoring selectors; shown as notices on section pages and villagers' homes.
-    Empty while the scoring app is not there."""
-    try:
-        from points.selectors_scoring import publicity_list
-    except ImportError:
-        return []
-    return list(publicity_list(area=area))
+    read from points' scoring selectors; shown as notices on section pages and villagers' homes."""
+    return list(selectors_scoring.publicity_list(area=area))
 
 
 def section_listing(*, section: SectionPage) -> dict:
@@ -208,12 +204,8 @@ def honour_board_for_page(*, page: Page, period: str | None = None) -> dict:
     one when empty), and the periods that can be browsed. Read live from points' scoring
     selectors, which list only approved results whose publicity has ended."""
     area = page.specific.area
-    try:
-        from points import selectors_scoring
-    except ImportError:  # the scoring app is not merged yet
-        return {"available": False, "entries": [], "periods": [], "period": None}
     if area is None:
-        return {"available": True, "entries": [], "periods": [], "period": None}
+        return {"entries": [], "periods": [], "period": None}
     period_on = None
     if period:
         try:
@@ -226,7 +218,7 @@ def honour_board_for_page(*, page: Page, period: str | None = None) -> dict:
     entries = (
         list(selectors_scoring.honour_board_list(area=area, period_on=period_on)) if periods else []
     )
-    return {"available": True, "entries": entries, "periods": periods, "period": period_on}
+    return {"entries": entries, "periods": periods, "period": period_on}
 
 
 def stores_for_page(*, page: Page) -> list:

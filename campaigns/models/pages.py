@@ -224,10 +224,8 @@ class DistrictHomePage(SectionPage):
 
 def _is_shopkeeper(user) -> bool:
     """A shopkeeper without a household lands at their counter, as before the site had pages."""
-    try:
-        from shops.selectors import store_list_for_shopkeeper
-    except ImportError:
-        return False
+    from shops.selectors import store_list_for_shopkeeper
+
     return store_list_for_shopkeeper(user=user).exists()
 
 

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.helpers import phone_page
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make for
 # set-up are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-PHONE = {"width": 360, "height": 740}
 
 
 def _chromium_path() -> str | None:
@@ -53,18 +54,9 @@ def browser():
 @pytest.fixture
 def phone(browser, live_server):
     """A fresh 360×740 page, in Chinese, as on a cheap Android phone."""
-    context = browser.new_context(
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-        base_url=live_server.url,
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
+    page = phone_page(browser, live_server.url)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture

@@ -1,8 +1,27 @@
-"""Signing in, as every journey but the villager's own sign-in journey (test_villager) does."""
+"""What the journeys share: a phone's page, and signing in (as every journey but the villager's
+own sign-in journey, test_villager, does)."""
 
 import re
 
 from meijia import sms
+
+PHONE = {"width": 360, "height": 740}
+
+
+def phone_page(browser, base_url: str, **options):
+    """A fresh 360×740 page in Chinese, as on a cheap Android phone, in its own context (close it
+    with ``page.context.close()``); ``options`` add to the context's (camera permission)."""
+    context = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        base_url=base_url,
+        **options,
+    )
+    context.set_default_timeout(15_000)
+    return context.new_page()
 
 
 def sign_in_staff(page, username: str) -> None:

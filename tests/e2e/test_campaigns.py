@@ -11,7 +11,7 @@ from points.models import Account
 from points.services.rules import rule_create
 from registry import codes
 from tests.campaigns.factories import add_class, make_site
-from tests.e2e.accounts import sign_in_staff, sign_in_villager
+from tests.e2e.helpers import phone_page, sign_in_staff, sign_in_villager
 from tests.factories import Role, make_household, make_staff, make_tree
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -113,13 +113,7 @@ def test_villager_signs_up_and_organiser_checks_in_by_code(
     # At the door the villager shows the code on the phone; the organiser types its 8 digits.
     shown = codes.issue_phone_code(household)
 
-    organiser_context = browser.new_context(
-        viewport={"width": 360, "height": 740},
-        is_mobile=True,
-        locale="zh-CN",
-        base_url=live_server.url,
-    )
-    organiser = organiser_context.new_page()
+    organiser = phone_page(browser, live_server.url)
     sign_in_staff(organiser, world["organiser"].username)
     organiser.goto(f"/site/sessions/{session.pk}/check-in/")
     organiser.locator("input[name=code][data-scanner]").fill(shown.digits)
@@ -134,4 +128,4 @@ def test_villager_signs_up_and_organiser_checks_in_by_code(
     organiser.get_by_role("button", name="签到", exact=True).click()
     organiser.locator(".message.error").wait_for()
     assert Account.objects.get(household=household).balance == 5
-    organiser_context.close()
+    organiser.context.close()

@@ -5,7 +5,7 @@ import openpyxl
 import pytest
 
 from registry.models import Household
-from tests.e2e.accounts import sign_in_staff
+from tests.e2e.helpers import sign_in_staff
 from tests.factories import Role, make_household, make_staff, make_tree
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

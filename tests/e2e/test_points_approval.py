@@ -4,7 +4,7 @@ import pytest
 
 from points.services.claims import claim_record
 from points.services.rules import rule_create
-from tests.e2e.accounts import sign_in_staff, sign_in_villager
+from tests.e2e.helpers import phone_page, sign_in_staff, sign_in_villager
 from tests.factories import Role, make_household, make_staff, make_tree
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,13 +41,7 @@ def test_checker_approves_and_the_villager_sees_the_points_with_their_reason(
     phone.get_by_text("没有待审核的积分").wait_for()
 
     # The villager signs in on their own phone and sees why they got the points.
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740},
-        is_mobile=True,
-        locale="zh-CN",
-        base_url=live_server.url,
-    )
-    villager = context.new_page()
+    villager = phone_page(browser, live_server.url)
     sign_in_villager(villager, "13900000021")
     text = villager.locator("main").inner_text()
     assert "30" in villager.locator(".balance-number").inner_text()
@@ -56,4 +50,4 @@ def test_checker_approves_and_the_villager_sees_the_points_with_their_reason(
     screenshot(villager, "approval-2-villager")
     villager.get_by_role("link", name="本地积分细则").click()
     assert "美家美院 五星" in villager.locator("main").inner_text()
-    context.close()
+    villager.context.close()

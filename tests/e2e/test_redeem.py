@@ -10,8 +10,8 @@ from PIL import Image
 from points.models import Account
 from registry import codes
 from shops.models import Redemption
-from tests.e2e.accounts import sign_in_staff, sign_in_villager
-from tests.e2e.conftest import PHONE, _chromium_path
+from tests.e2e.conftest import _chromium_path
+from tests.e2e.helpers import phone_page, sign_in_staff, sign_in_villager
 from tests.factories import make_household, make_tree
 from tests.shops.factories import give_points, make_item, make_shopkeeper, make_store
 
@@ -72,16 +72,8 @@ def test_villager_shows_code_shopkeeper_scans_it_with_the_camera_and_both_see_th
         ],
     )
     try:
-        context = camera_browser.new_context(
-            viewport=PHONE,
-            is_mobile=True,
-            has_touch=True,
-            locale="zh-CN",
-            base_url=live_server.url,
-            permissions=["camera"],
-        )
-        context.set_default_timeout(20_000)
-        counter = context.new_page()
+        counter = phone_page(camera_browser, live_server.url, permissions=["camera"])
+        counter.context.set_default_timeout(20_000)
         sign_in_staff(counter, keeper.username)
         counter.goto(f"/shops/counter/{store.pk}/")
         screenshot(counter, "redeem-2-counter")
@@ -128,6 +120,6 @@ def test_villager_shows_code_shopkeeper_scans_it_with_the_camera_and_both_see_th
         assert Account.objects.get(household=household).balance == 70
         with pytest.raises(codes.CodeRefused):
             codes.read_code(digits)
-        context.close()
+        counter.context.close()
     finally:
         camera_browser.close()

@@ -8,7 +8,7 @@ import pytest
 
 from points.models import PointsClaim, SortingCheck
 from registry.models import Area
-from tests.e2e.accounts import sign_in_staff, sign_in_villager
+from tests.e2e.helpers import phone_page, sign_in_staff, sign_in_villager
 from tests.factories import Role, make_household, make_staff, make_tree
 from tests.points.factories import make_sorting_rules
 
@@ -95,20 +95,14 @@ def test_sorting_round_with_an_offline_grade_then_approval_then_the_villager_see
     assert PointsClaim.objects.filter(status=PointsClaim.Status.APPROVED).count() == 10
 
     # The villager sees the points and why.
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740},
-        is_mobile=True,
-        locale="zh-CN",
-        base_url=live_server.url,
-    )
-    villager = context.new_page()
+    villager = phone_page(browser, live_server.url)
     sign_in_villager(villager, "13900000031")
     assert villager.locator(".balance-number").inner_text().strip() == "2"
     text = villager.locator("main").inner_text()
     assert "垃圾分类 良" in text and "记录人 李委员" in text and "审核人 王委员" in text
     assert re.search(r"垃圾分类 \d{4}-\d{2}-\d{2}：良", text)
     screenshot(villager, "scoring-3-villager")
-    context.close()
+    villager.context.close()
 
 
 def test_a_photo_taken_offline_waits_on_the_phone_and_arrives_with_its_grade(
