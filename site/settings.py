@@ -242,10 +242,10 @@ for _proxy in TRUSTED_PROXIES:
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "registry.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend, which checks a password only inside allauth's sign-in (its rate limits, then its
+# second-factor stage): Wagtail's and Django's own login forms, or any other caller of
+# django.contrib.auth.authenticate(), get no user (meijia/accounts.py, SignInBackend).
+AUTHENTICATION_BACKENDS = ["meijia.accounts.SignInBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -278,13 +278,20 @@ ACCOUNT_LOGOUT_ON_GET = False
 # Accounts are made from the household register, never by self-service sign-up.
 ACCOUNT_ALLOW_SIGNUPS = False
 ACCOUNT_FORMS = {"request_login_code": "meijia.accounts.RequestLoginCodeForm"}
+# Per account ("key": the phone number or user name typed) as well as per client address (the real
+# client's, behind our proxy: TRUSTED_PROXIES). Counted in the shared cache (database while Redis
+# is away).
 ACCOUNT_RATE_LIMITS = {
-    # per phone number and per client address; codes are expensive and guessable
-    "request_login_code": "3/m/key,10/h/key,20/m/ip",
+    # codes are expensive (an SMS each) and guessable: per phone a minute, an hour and a day
+    "request_login_code": "3/m/key,10/h/key,20/d/key,20/m/ip",
+    # every password (and second-factor code) tried, per address and per account; a right one
+    # is given back (allauth), so 5 wrong ones lock that account's sign-in for 5 minutes
     "login_failed": "10/m/ip,5/300s/key",
     "login": "30/m/ip",
     "change_phone": "1/m/user",
+    # allauth's defaults hold for the rest (reauthenticate, change_password, reset_password, …)
 }
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "美家"
 # Roles whose accounts must have TOTP before they may use the site.
@@ -353,6 +360,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 WAGTAIL_SITE_NAME = "美家"
 WAGTAILADMIN_BASE_URL = env("BASE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "account_login"
+# Private pages send readers to the one sign-in too; Wagtail's own login and password forms are
+# not used (meijia/urls.py sends their URLs to allauth's).
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
