@@ -170,3 +170,18 @@ def test_roles_without_the_requirement_sign_in_with_a_password(client, tree):
     )
     assert response.status_code == 302
     assert _reaches_the_work_desk(client)
+
+
+def test_wagtails_password_reset_is_off(client, district_admin):
+    assert client.get("/admin/password_reset/").status_code == 404
+
+
+def test_reauthentication_is_the_same_limited_password_check(client, tree):
+    committee = make_staff(Role.COMMITTEE, tree["villages"][0])
+    client.post(reverse("account_login"), {"login": committee.username, "password": PASSWORD})
+    for attempt in range(10):
+        client.post(reverse("account_reauthenticate"), {"password": f"wrong-{attempt}"})
+    response = client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    assert response.status_code in (200, 429)  # refused: the form again, or the limit
+    records = client.session.get("account_authentication_methods", [])
+    assert not [record for record in records if record.get("reauthenticated")]
