@@ -58,9 +58,10 @@ def _test_settings(settings, tmp_path):
         },
     }
     sms.outbox.clear()
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
     yield
 
 

@@ -11,6 +11,9 @@ PRODUCTION = {
     "SECRET_KEY": "k" * 20 + "-production-test-secret-key-with-enough-entropy-0123456789",
     "ALLOWED_HOSTS": "meijia.example.cn",
     "DATABASE_URL": "postgres://meijia@127.0.0.1:5432/meijia",
+    "REDIS_URL": "redis://127.0.0.1:6379/1",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "SMS_GATEWAY_URL": "https://sms-relay.internal/send",
 }
 
 
