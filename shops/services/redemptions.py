@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from points.exceptions import LedgerError
 from points.models import Account
 from points.services.ledger import points_spend, points_void
-from registry.codes import PHONE_CODE_CONFIRM_WINDOW, CodeRefused, consume_code, read_code
+from registry.codes import CodeRefused, consume_code, read_code, record_preview
 from registry.models import Area, Household, RoleAssignment, User
 from registry.scoping import role_assignments
 from registry.sql import from_row, inserted, prepared_cursor
@@ -176,7 +176,8 @@ def redemption_preview(
 ) -> RedemptionPreview:
     """Name the household behind ``code`` (masked), its balance and what it may take this month.
 
-    Spends nothing; the returned ``idempotency_key`` goes with the confirmation.
+    Spends nothing; records the phone code's first preview, from which its confirmation grace
+    runs (registry.codes). The returned ``idempotency_key`` goes with the confirmation.
     """
     now = now or timezone.now()
     _check_counter(store=store, actor=actor)
@@ -193,6 +194,8 @@ def redemption_preview(
     ) or 0
     items = list(store.items.filter(is_active=True).select_related("photo").order_by("name"))
     remaining = _remaining(household=household, items=items, now=now)
+    # Shown to the shopkeeper: a phone code's confirmation grace starts now.
+    record_preview(scanned, now=now)
     return RedemptionPreview(
         household=household,
         masked_name=household.masked_name,
@@ -291,7 +294,7 @@ def _confirm(
         _check_counter(store=store, actor=actor)
     wanted = _parse_basket(basket)
     try:
-        scanned = read_code(code, actor=actor, max_age=PHONE_CODE_CONFIRM_WINDOW, now=now)
+        scanned = read_code(code, actor=actor, now=now)
     except CodeRefused as refused:
         raise _refuse_code(refused) from None
     household = scanned.household
