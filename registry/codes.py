@@ -264,6 +264,28 @@ def _read_digits(text: str, *, actor: User | None, now: datetime.datetime) -> Sc
     return ScannedCode(_check_household(row.household), "phone", row.issued_at, row.pk)
 
 
+def code_household_id(text: str) -> int | None:
+    """The household a code was issued to, whatever became of the code since (used, expired,
+    card reported lost), or None when the text names none. Only for recognising the retry of a
+    request that already spent the code; it never lets a code be used."""
+    text = (text or "").strip()
+    if text.isdigit():
+        if len(text) != 8:
+            return None
+        rows = PhoneCode.objects.filter(digits=text)
+    else:
+        try:
+            prefix, payload = _decode(text)
+        except CodeRefused:
+            return None
+        if prefix == _CARD:
+            return struct.unpack(">IH", payload)[0] if len(payload) == 6 else None
+        if len(payload) != 12:
+            return None
+        rows = PhoneCode.objects.filter(nonce=payload[:8].hex())
+    return rows.values_list("household_id", flat=True).first()
+
+
 def record_preview(scanned: ScannedCode, *, now: datetime.datetime | None = None) -> None:
     """A counter has shown the household behind ``scanned``: a phone code's confirmation grace
     starts now (at its first preview only; previewing again does not extend it). Spends
