@@ -14,6 +14,7 @@ served (it would load scripts from a CDN).
 
 import datetime
 import functools
+from typing import Annotated
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -21,9 +22,10 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.urls import re_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Path, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
+from pydantic import ConfigDict
 from wagtail.api.v3.auth import BearerTokenAuth
 
 from points.selectors import (
@@ -140,11 +142,18 @@ def _http_error(request, exc: HttpError):
 
 
 HOUSEHOLD_REFUSALS = {404: Refusal, **COMMON_REFUSALS}
+HouseholdId = Annotated[int, Path(description="A household the caller may see", example=1)]
 
 PAGE_SIZE = 20
 
 
 class HouseholdOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"id": 1, "name": "张*明家", "number": "0101001", "village": "杏花村"}]
+        }
+    )
+
     id: int
     name: str
     number: str
@@ -152,6 +161,22 @@ class HouseholdOut(Schema):
 
 
 class PointsOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "balance": 120,
+                    "pending": 20,
+                    "expiring_soon": 10,
+                    "expiring_from": "2026-12-31",
+                    "earned_this_month": 30,
+                    "rank_in_village": 3,
+                    "households_ranked": 86,
+                }
+            ]
+        }
+    )
+
     balance: int
     pending: int
     expiring_soon: int
@@ -162,6 +187,28 @@ class PointsOut(Schema):
 
 
 class PostingOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "kind": "award",
+                    "kind_label": "奖励",
+                    "reason": "垃圾分类 优",
+                    "amount": 5,
+                    "balance_after": 120,
+                    "recorded_at": "2026-11-20T09:30:00+08:00",
+                    "recorded_by": "李委员",
+                    "approved_by": "王委员",
+                    "rule_code": "sorting-excellent",
+                    "rule_version": 2,
+                    "source_type": "sorting_check",
+                    "source_id": 31,
+                }
+            ]
+        }
+    )
+
     id: int
     kind: str
     kind_label: str
@@ -178,6 +225,27 @@ class PostingOut(Schema):
 
 
 class RuleOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "sorting-excellent",
+                    "category": "sorting",
+                    "category_label": "垃圾分类",
+                    "name": "垃圾分类 优",
+                    "description": "分类准确，桶边整洁",
+                    "points": 5,
+                    "version": 2,
+                    "cap_per_day": 5,
+                    "cap_per_month": None,
+                    "cap_per_year": None,
+                    "valid_from": "2026-01-01",
+                    "valid_to": None,
+                }
+            ]
+        }
+    )
+
     code: str
     category: str
     category_label: str
@@ -223,7 +291,7 @@ def households(request):
     response={200: PointsOut, **HOUSEHOLD_REFUSALS},
     summary="Balance and rank",
 )
-def household_points(request, household_id: int):
+def household_points(request, household_id: HouseholdId):
     found = household_get(user=request.user, pk=household_id)
     expiry = household_expiry_get(household=found, on=timezone.localdate())
     return PointsOut(
@@ -239,7 +307,7 @@ def household_points(request, household_id: int):
     response={200: list[RuleOut], **HOUSEHOLD_REFUSALS},
     summary="Rules in force",
 )
-def household_rules(request, household_id: int):
+def household_rules(request, household_id: HouseholdId):
     found = household_get(user=request.user, pk=household_id)
     return [
         RuleOut(
@@ -265,7 +333,7 @@ def household_rules(request, household_id: int):
     response={200: HistoryOut, **HOUSEHOLD_REFUSALS},
     summary="Points history",
 )
-def household_history(request, household_id: int, page: int = 1):
+def household_history(request, household_id: HouseholdId, page: int = 1):
     found = household_get(user=request.user, pk=household_id)
     paginator = Paginator(household_history_list(household=found), PAGE_SIZE)
     current = paginator.get_page(page)

@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 
 from points.exceptions import LedgerError
 
-KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_:-]{8,64}")
 
 
 def key_is_valid(key: object) -> bool:
-    """Whether ``key`` is a client key: 8 to 64 letters, digits, ``-`` or ``_``, nothing else."""
+    """Whether ``key`` is a client key: 8 to 64 ASCII letters, digits, ``-``, ``_`` or ``:``
+    (the demo's own keys are ``demo-sorting:<round>:<household>``), nothing else."""
     return isinstance(key, str) and KEY_PATTERN.fullmatch(key) is not None
 
 

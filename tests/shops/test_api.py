@@ -5,8 +5,15 @@ from points.models import Account
 from registry import codes
 from shops.models import CounterDevice, Redemption
 from shops.services.devices import counter_device_create
+from shops.services.stock import stock_mismatches
 from tests.factories import make_household
-from tests.shops.factories import give_points, make_shop_world, make_shopkeeper, make_store
+from tests.shops.factories import (
+    give_points,
+    make_item,
+    make_shop_world,
+    make_shopkeeper,
+    make_store,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -219,7 +226,7 @@ def test_a_retry_is_the_same_request_and_reports_its_own_balance(client, device)
     assert codes.read_code(phone).household == household
 
 
-@pytest.mark.parametrize("change", ["code", "basket", "quantity", "store"])
+@pytest.mark.parametrize("change", ["code", "basket", "same_points", "quantity", "store"])
 def test_a_used_key_with_another_request_is_refused_and_charges_nothing(client, device, change):
     household = device["household"]
     key = "first-key-0000000001"
@@ -233,12 +240,15 @@ def test_a_used_key_with_another_request_is_refused_and_charges_nothing(client, 
         code = codes.issue_phone_code(other).token
     elif change == "basket":
         basket = {oil: 1}
+    elif change == "same_points":
+        # Other goods worth the same points: the ledger sees the same change of points (and
+        # returns its first transaction), the key's fingerprint does not.
+        powder = make_item(device["store"], name="洗衣粉", price=20, stock=5)
+        basket = {powder.pk: 1}
     elif change == "quantity":
         basket = {soap: 3}
     else:
         store = make_store(device["village"])
-        from tests.shops.factories import make_item
-
         basket = {make_item(store, name="肥皂", price=10).pk: 2}
         _device, token = counter_device_create(
             store=store, user=make_shopkeeper(store), name="另一台"
@@ -249,6 +259,10 @@ def test_a_used_key_with_another_request_is_refused_and_charges_nothing(client, 
     assert Redemption.objects.count() == 1
     assert Account.objects.get(household=household).balance == 80
     assert Account.objects.get(household=other).balance == 100
+    assert stock_mismatches() == []
     if change == "code":
         # Nothing was spent: the other household's code still works.
         assert codes.read_code(code).household == other
+    if change == "same_points":
+        powder.refresh_from_db()
+        assert powder.stock_on_hand == 5
