@@ -13,6 +13,7 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import CHECKS, load_all_checks
 from wagtail.models import APIToken
 
 from points.models import Account, Posting
@@ -81,6 +82,14 @@ def _books_are_whole(world) -> None:
     problems, _accounts, _transactions = ledger_problems_list()
     assert problems == []
     assert stock_mismatches() == []
+
+
+def test_every_check_is_on():
+    """The runs below use the configured checks: all of schemathesis's, none left out."""
+    load_all_checks()
+    names = CHECKS.get_all_names()
+    assert "ignored_auth" in names and "unsupported_method" in names
+    assert all(schema.config.checks.get_by_name(name=name).enabled for name in names)
 
 
 @schema.parametrize()
