@@ -9,9 +9,15 @@ Two kinds of code name a household:
   with an 8-digit number under the QR for typing when a camera fails.
 
 Tokens are opaque (no name, number or phone in them) and use QR's alphanumeric alphabet so the
-printed squares stay small. Scanners call :func:`read_code` to preview (no side effect) and
+printed squares stay small. Scanners call :func:`read_code` to look a code up (it spends
+nothing), :func:`record_preview` when a counter has shown the household to the shopkeeper, and
 :func:`consume_code` inside their own ``transaction.atomic`` when the code is spent, so a
 rolled-back redemption leaves the code usable.
+
+A phone code is **valid** while it is live (``PHONE_CODE_TTL`` after it was issued) or, once a
+counter has previewed it, for ``PHONE_CODE_CONFIRM_WINDOW`` after that (first) preview, so the
+basket may take a while. The one rule holds for the scanned token and the typed number alike, in
+every read and in the spending ``UPDATE``: a code never previewed is spent only while live.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -34,7 +41,8 @@ from registry.models import Area, Household, HouseholdEvent, Member, PhoneCode, 
 from registry.sql import area_columns, area_from_row, from_row, prepared_cursor
 
 PHONE_CODE_TTL = datetime.timedelta(seconds=60)
-# A phone code previewed in time may still be confirmed a little later (the basket takes time).
+# A phone code previewed while live may still be confirmed this long after that preview (the
+# basket takes time); the grace starts at the code's own first preview, never at its issue.
 PHONE_CODE_CONFIRM_WINDOW = datetime.timedelta(minutes=5)
 GUESS_LIMIT = 10
 GUESS_WINDOW_SECONDS = 600
@@ -173,19 +181,34 @@ def _check_household(household: Household) -> Household:
     return household
 
 
+def _valid(now: datetime.datetime) -> Q:
+    """Phone codes that may be read or spent at ``now``: live, or within their preview's grace."""
+    return Q(issued_at__gte=now - PHONE_CODE_TTL) | Q(
+        previewed_at__gte=now - PHONE_CODE_CONFIRM_WINDOW
+    )
+
+
+def _expired() -> CodeRefused:
+    return CodeRefused("expired", _("This code has expired. Ask the villager to refresh it."))
+
+
+def _used() -> CodeRefused:
+    return CodeRefused("used", _("This code has already been used. Ask for a new one."))
+
+
 def read_code(
     text: str,
     *,
     actor: User | None = None,
-    max_age: datetime.timedelta = PHONE_CODE_TTL,
     now: datetime.datetime | None = None,
 ) -> ScannedCode:
     """Check a scanned token or a typed 8-digit number and name its household. No side effects
-    except counting wrong typed numbers, which are limited per person to stop guessing."""
+    except counting wrong typed numbers, which are limited per person to stop guessing. A phone
+    code must be valid (see the module's docstring): live, or within its preview's grace."""
     now = now or timezone.now()
     text = (text or "").strip()
     if text.isdigit():
-        return _read_digits(text, actor=actor, now=now, max_age=max_age)
+        return _read_digits(text, actor=actor, now=now)
     prefix, payload = _decode(text)
     if prefix == _CARD:
         if len(payload) != 6:
@@ -204,37 +227,74 @@ def read_code(
         raise CodeRefused("malformed", _("This is not a 美家 household code."))
     nonce, (issued,) = payload[:8], struct.unpack(">I", payload[8:])
     issued_at = datetime.datetime.fromtimestamp(issued, tz=datetime.UTC)
-    if now - issued_at > max_age:
-        raise CodeRefused("expired", _("This code has expired. Ask the villager to refresh it."))
+    if now - issued_at > PHONE_CODE_TTL + PHONE_CODE_CONFIRM_WINDOW:
+        raise _expired()  # could not be valid even after a preview: no query
     row = PhoneCode.objects.select_related("household__village").filter(nonce=nonce.hex()).first()
     if row is None:
-        raise CodeRefused("expired", _("This code has expired. Ask the villager to refresh it."))
+        raise _expired()
     if row.used_at is not None:
-        raise CodeRefused("used", _("This code has already been used. Ask for a new one."))
+        raise _used()
+    live = now - row.issued_at <= PHONE_CODE_TTL
+    if not live and (
+        row.previewed_at is None or now - row.previewed_at > PHONE_CODE_CONFIRM_WINDOW
+    ):
+        raise _expired()
     return ScannedCode(_check_household(row.household), "phone", row.issued_at, row.pk)
 
 
-def _read_digits(
-    text: str, *, actor: User | None, now: datetime.datetime, max_age: datetime.timedelta
-) -> ScannedCode:
+def _read_digits(text: str, *, actor: User | None, now: datetime.datetime) -> ScannedCode:
     if _guessed_too_often(actor):
         raise CodeRefused(
             "too_many_attempts", _("Too many wrong numbers. Please scan the code instead.")
         )
     row = None
     if len(text) == 8:
+        # Only valid codes match a typed number (live, or previewed within the grace), so the
+        # numbers a guesser can hit are those of the last minute and of open baskets.
         row = (
             PhoneCode.objects.select_related("household__village")
-            # A typed number, like a scanned token, may be confirmed within ``max_age``.
-            .filter(digits=text, issued_at__gt=now - max_age)
+            .filter(_valid(now), digits=text)
             .first()
         )
     if row is None:
         _count_guess(actor)
         raise CodeRefused("unknown_number", _("No current code has this number. Check and retry."))
     if row.used_at is not None:
-        raise CodeRefused("used", _("This code has already been used. Ask for a new one."))
+        raise _used()
     return ScannedCode(_check_household(row.household), "phone", row.issued_at, row.pk)
+
+
+def code_household_id(text: str) -> int | None:
+    """The household a code was issued to, whatever became of the code since (used, expired,
+    card reported lost), or None when the text names none. Only for recognising the retry of a
+    request that already spent the code; it never lets a code be used."""
+    text = (text or "").strip()
+    if text.isdigit():
+        if len(text) != 8:
+            return None
+        rows = PhoneCode.objects.filter(digits=text)
+    else:
+        try:
+            prefix, payload = _decode(text)
+        except CodeRefused:
+            return None
+        if prefix == _CARD:
+            return struct.unpack(">IH", payload)[0] if len(payload) == 6 else None
+        if len(payload) != 12:
+            return None
+        rows = PhoneCode.objects.filter(nonce=payload[:8].hex())
+    return rows.values_list("household_id", flat=True).first()
+
+
+def record_preview(scanned: ScannedCode, *, now: datetime.datetime | None = None) -> None:
+    """A counter has shown the household behind ``scanned``: a phone code's confirmation grace
+    starts now (at its first preview only; previewing again does not extend it). Spends
+    nothing; a card code has no grace and nothing is recorded."""
+    if scanned.kind != "phone":
+        return
+    PhoneCode.objects.filter(pk=scanned.phone_code_id, previewed_at__isnull=True).update(
+        previewed_at=now or timezone.now()
+    )
 
 
 def consume_code(
@@ -255,18 +315,15 @@ def consume_code(
         return
     # The conditional UPDATE is the single-use guard: of two concurrent confirmations of one
     # code, the database lets exactly one row change; the other sees zero rows and is refused.
+    # It also re-checks validity at the moment of spending: live, or within its preview's grace.
     changed = PhoneCode.objects.filter(
-        pk=scanned.phone_code_id,
-        used_at__isnull=True,
-        issued_at__gte=now - PHONE_CODE_CONFIRM_WINDOW,
+        _valid(now), pk=scanned.phone_code_id, used_at__isnull=True
     ).update(used_at=now, used_for=purpose[:40])
     if changed != 1:
         row = PhoneCode.objects.filter(pk=scanned.phone_code_id).first()
         if row is None or row.used_at is None:
-            raise CodeRefused(
-                "expired", _("This code has expired. Ask the villager to refresh it.")
-            )
-        raise CodeRefused("used", _("This code has already been used. Ask for a new one."))
+            raise _expired()
+        raise _used()
 
 
 def report_card_lost(*, actor: User | None, household: Household, note: str = "") -> int:

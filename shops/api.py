@@ -2,13 +2,18 @@
 
 ``Authorization: Bearer mjc_…`` with a counter device token (``manage.py counter_device``): the
 device acts as its shopkeeper at its store, so every rule of the counter page applies. Preview
-spends nothing and returns the idempotency key that the confirmation must carry; a retried
-confirmation returns the first receipt. Refusals answer 409 with ``{"code", "message"}``.
+spends nothing and returns the idempotency key that the confirmation must carry (the schema links
+the two); a retried confirmation, the same request under the same key, returns the first receipt;
+any other request under a used key is refused (``key_reused``). Every refusal is
+``{"code", "message"}``: 409 for the counter's own reasons, and the API's shared answers (400,
+401, 405, 422, declared here and written by ``meijia.api``).
 """
 
 import datetime
+from typing import Annotated
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
+from pydantic import WithJsonSchema
 
 try:
     from ninja import Status
@@ -20,13 +25,27 @@ except ImportError:  # django-ninja before Status: a (code, body) tuple
 
 from ninja.security import HttpBearer
 
-from points.models import Account
+from points.services.keys import KEY_PATTERN
 from shops.exceptions import ShopError
 from shops.services.devices import counter_device_authenticate
-from shops.services.redemptions import redemption_confirm, redemption_preview
+from shops.services.redemptions import (
+    MAX_LINES,
+    MAX_QUANTITY,
+    redemption_confirm,
+    redemption_preview,
+)
 
 
-class CounterDeviceAuth(HttpBearer):
+class CounterDeviceToken(HttpBearer):
+    """A counter device's token (``manage.py counter_device``); the device acts as its
+    shopkeeper at its store."""
+
+    openapi_bearerFormat = "mjc_…"  # noqa: N815 - OpenAPI's spelling
+    openapi_description = (
+        "A counter device token (mjc_…, printed once by manage.py counter_device). "
+        "Only the counter operations take it."
+    )
+
     def authenticate(self, request, token):
         device = counter_device_authenticate(token=token)
         if device is not None:
@@ -34,11 +53,45 @@ class CounterDeviceAuth(HttpBearer):
         return device
 
 
-router = Router(auth=CounterDeviceAuth(), tags=["counter"])
+router = Router(auth=CounterDeviceToken(), tags=["counter"])
+
+
+class Refusal(Schema):
+    """Every refusal of the API, whatever its status: a code for machines, a message for
+    people (Simplified Chinese)."""
+
+    code: str = Field(examples=["used"])
+    message: str = Field(examples=["这个码已经用过了，请让村民刷新。"])
+
+
+# The statuses every operation may answer besides its own (written by meijia.api's handlers).
+COMMON_REFUSALS = {401: Refusal, 405: Refusal, 422: Refusal}
+BODY_REFUSALS = {400: Refusal, **COMMON_REFUSALS}
+
+
+def _whole_number(minimum: int, maximum: int, example: int):
+    """An integer, strictly: "62" and true are refused by validation (422). JSON Schema cannot
+    tell 62.0 from 62, so such a number passes the schema and the counter refuses it
+    (409 bad_basket): a basket holds integers only, nothing that merely converts to one."""
+    bounds = Field(strict=True, ge=minimum, le=maximum)
+    return Annotated[
+        Annotated[int, bounds] | Annotated[float, bounds],
+        WithJsonSchema(
+            {"type": "integer", "minimum": minimum, "maximum": maximum, "examples": [example]}
+        ),
+    ]
+
+
+ItemId = _whole_number(1, 2**63 - 1, 1)
+Quantity = _whole_number(1, MAX_QUANTITY, 2)
 
 
 class PreviewIn(Schema):
-    code: str
+    code: str = Field(
+        max_length=200,
+        description="The scanned QR text (MJP… phone code or MJC… card) or the 8 typed digits.",
+        examples=["MJCAAAAAAEAAB7JX2ZTPBZWJ4K4"],
+    )
 
 
 class OfferOut(Schema):
@@ -52,23 +105,37 @@ class OfferOut(Schema):
 
 
 class PreviewOut(Schema):
-    household: str
-    village: str
-    balance: int
-    code_kind: str
-    idempotency_key: str
+    household: str = Field(examples=["张*明家"])
+    village: str = Field(examples=["杏花村"])
+    balance: int = Field(examples=[120])
+    code_kind: str = Field(examples=["phone"])
+    idempotency_key: str = Field(
+        description="Send it with the confirmation of this preview, and only with it.",
+        examples=["0f8fad5bd9cb469fa16570867728950e"],
+    )
     items: list[OfferOut]
 
 
 class LineIn(Schema):
-    item_id: int
-    quantity: int
+    item_id: ItemId
+    quantity: Quantity
 
 
 class ConfirmIn(Schema):
-    code: str
-    idempotency_key: str
-    basket: list[LineIn]
+    code: str = Field(
+        max_length=200,
+        description="The same code as the preview's.",
+        examples=["MJCAAAAAAEAAB7JX2ZTPBZWJ4K4"],
+    )
+    idempotency_key: str = Field(
+        pattern=f"^{KEY_PATTERN.pattern}$",
+        description=(
+            "The preview's key. A retry of this request returns its first receipt; another "
+            "request under a used key is refused (key_reused)."
+        ),
+        examples=["0f8fad5bd9cb469fa16570867728950e"],
+    )
+    basket: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
 class LineOut(Schema):
@@ -79,32 +146,44 @@ class LineOut(Schema):
 
 
 class ReceiptOut(Schema):
-    receipt_number: str
+    receipt_number: str = Field(examples=["261203-K7QX2M"])
     store: str
     household: str
     points: int
-    balance_after: int
+    balance_after: int = Field(
+        description="The household's balance right after this redemption (its own posting)."
+    )
     redeemed_at: datetime.datetime
     is_voided: bool
     lines: list[LineOut]
 
 
-class RefusalOut(Schema):
-    code: str
-    message: str
+_CONFIRM_LINK = {
+    "confirm": {
+        "operationId": "counter_confirm",
+        "description": "Confirm what the preview showed: its code, its key and an item on offer.",
+        "requestBody": {
+            "code": "$request.body#/code",
+            "idempotency_key": "$response.body#/idempotency_key",
+            "basket": [{"item_id": "$response.body#/items/0/item_id", "quantity": 1}],
+        },
+    }
+}
 
 
 @router.post(
     "/preview",
-    response={200: PreviewOut, 409: RefusalOut},
+    response={200: PreviewOut, 409: Refusal, **BODY_REFUSALS},
+    operation_id="counter_preview",
     summary="Preview a household code (spends nothing)",
+    openapi_extra={"responses": {200: {"links": _CONFIRM_LINK}}},
 )
 def counter_preview(request, payload: PreviewIn):
     device = request.auth
     try:
         preview = redemption_preview(store=device.store, actor=device.user, code=payload.code)
     except ShopError as refused:
-        return Status(409, RefusalOut(code=refused.code, message=refused.message))
+        return Status(409, Refusal(code=refused.code, message=refused.message))
     return Status(
         200,
         PreviewOut(
@@ -131,13 +210,17 @@ def counter_preview(request, payload: PreviewIn):
 
 @router.post(
     "/confirm",
-    response={200: ReceiptOut, 409: RefusalOut},
+    response={200: ReceiptOut, 409: Refusal, **BODY_REFUSALS},
+    operation_id="counter_confirm",
     summary="Confirm a redemption (idempotent by the preview's key)",
 )
 def counter_confirm(request, payload: ConfirmIn):
     device = request.auth
-    basket: dict[int, int] = {}
+    basket: dict = {}
     for line in payload.basket:
+        if type(line.item_id) is not int or type(line.quantity) is not int:
+            basket = {line.item_id: line.quantity}  # 62.0: the service refuses it (bad_basket)
+            break
         basket[line.item_id] = basket.get(line.item_id, 0) + line.quantity
     try:
         redemption = redemption_confirm(
@@ -148,15 +231,7 @@ def counter_confirm(request, payload: ConfirmIn):
             idempotency_key=payload.idempotency_key,
         )
     except ShopError as refused:
-        return Status(409, RefusalOut(code=refused.code, message=refused.message))
-    # A first confirmation carries the balance it left; a retry's receipt reads it.
-    balance = getattr(redemption, "balance_after", None)
-    if balance is None:
-        balance = (
-            Account.objects.filter(household_id=redemption.household_id)
-            .values_list("balance", flat=True)
-            .first()
-        )
+        return Status(409, Refusal(code=refused.code, message=refused.message))
     return Status(
         200,
         ReceiptOut(
@@ -164,7 +239,7 @@ def counter_confirm(request, payload: ConfirmIn):
             store=device.store.name,
             household=redemption.household.masked_name,
             points=redemption.points,
-            balance_after=balance or 0,
+            balance_after=redemption.balance_after,
             redeemed_at=redemption.created_at,
             is_voided=redemption.is_voided,
             lines=[

@@ -23,6 +23,7 @@ from points.models import (
     Photo,
 )
 from points.services.claims import check_may_score
+from points.services.keys import key_check, key_check_same, key_reused
 from registry.models import Area, Household, User
 
 Status = AppraisalCampaign.Status
@@ -117,11 +118,21 @@ def appraisal_score_record(
     """Record one scorer's sheet (a score for every criterion) and update the household's mean.
 
     Allowed while the campaign is scoring, and afterwards for a household whose objection was
-    upheld (its result waits for a new score). A repeated key returns the first sheet. Raises
-    LedgerError (not_in_scope, wrong_village, closed, bad_scores, already_scored).
+    upheld (its result waits for a new score). A repeated key returns the first sheet; the same
+    key for another household, scorer or other scores is refused. Raises LedgerError (bad_key,
+    key_reused, not_in_scope, wrong_village, closed, bad_scores, already_scored).
     """
-    existing = AppraisalScore.objects.filter(idempotency_key=idempotency_key).first()
+    key_check(idempotency_key)
+    existing = (
+        AppraisalScore.objects.select_related("result")
+        .filter(idempotency_key=idempotency_key)
+        .first()
+    )
     if existing is not None:
+        key_check_same(existing, scorer_id=scorer.pk, note=note.strip()[:200])
+        key_check_same(existing.result, campaign_id=campaign.pk, household_id=household.pk)
+        if existing.scores != {str(pk): value for pk, value in scores.items()}:
+            raise key_reused()
         return existing
     check_may_score(scorer, campaign.village)
     if household.village_id != campaign.village_id:

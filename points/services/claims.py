@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from points.exceptions import LedgerError
 from points.models import Account, EarningRule, EarningRuleVersion, PointsClaim
 from points.selectors_rules import local_today, rule_for
+from points.services.keys import key_check_same
 from points.services.ledger import Source, household_account, points_award, points_deduct
 from points.services.rules import rule_award_amount
 from registry.models import Area, Household, RoleAssignment, User
@@ -74,10 +75,12 @@ def claim_record(
     flag: str = "",
 ) -> PointsClaim:
     """Record points for a household under a rule; a retry with the same key returns the first
-    claim. Approved at once when the rule allows automatic approval of this amount, unless
-    ``flag`` says what the approver must look at first."""
+    claim (the same key for another household, rule or source is refused: key_reused).
+    Approved at once when the rule allows automatic approval of this amount, unless ``flag``
+    says what the approver must look at first."""
     existing = PointsClaim.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
+        _check_same_claim(existing, household=household, version=version, source=source)
         return existing
     if not _may_act_for(actor, household):
         raise LedgerError("not_in_scope", _("You cannot record points for this household."))
@@ -95,11 +98,25 @@ def claim_record(
         flag=flag,
     )
     if not created:
+        _check_same_claim(claim, household=household, version=version, source=source)
         return claim
     limit = version.auto_approve_up_to
     if not flag and limit is not None and abs(version.points) <= limit:
         return _pay(claim=claim, approver=None, status=Status.AUTO_APPROVED, note="")
     return claim
+
+
+def _check_same_claim(
+    claim: PointsClaim, *, household: Household, version: EarningRuleVersion, source: Source | None
+) -> None:
+    """A claim's key belongs to the first request: the same household, rule and source."""
+    key_check_same(
+        claim,
+        household_id=household.pk,
+        rule_version_id=version.pk,
+        source_type=source.type if source else "",
+        source_id=source.id if source else None,
+    )
 
 
 def claim_approve(*, claim: PointsClaim, approver: User, note: str = "") -> PointsClaim:
@@ -199,6 +216,9 @@ def claim_record_activity(
     earning rule holds there."""
     existing = PointsClaim.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
+        key_check_same(
+            existing, household_id=household.pk, source_type=source_type, source_id=source_id
+        )
         return existing
     on = occurred_on or local_today()
     version = rule_for(area=household.village, code=rule_code, on=on)
@@ -218,5 +238,8 @@ def claim_record_activity(
         actor=actor,
     )
     if not created:
+        key_check_same(
+            claim, household_id=household.pk, source_type=source_type, source_id=source_id
+        )
         return claim
     return _pay(claim=claim, approver=None, status=Status.AUTO_APPROVED, note="")

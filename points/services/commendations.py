@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from points.exceptions import LedgerError
 from points.models import Commendation, EarningRule, Photo
 from points.selectors_rules import rule_for
+from points.services.keys import key_check, key_check_same
 from registry.models import Household, Member, RoleAssignment, User
 from registry.scoping import visible_to
 
@@ -43,9 +44,19 @@ def commendation_nominate(
     period_start: datetime.date | None = None,
 ) -> Commendation:
     """Nominate a person (``member``) or a whole household for ``title``, with a citation.
-    A repeated key returns the first nomination. Raises LedgerError."""
+    A repeated key returns the first nomination; the same key for another person, household,
+    title or citation is refused (key_reused). Raises LedgerError."""
+    key_check(idempotency_key)
     existing = Commendation.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
+        key_check_same(
+            existing,
+            household_id=household.pk,
+            member_id=member.pk if member else None,
+            title=title,
+            citation=citation.strip()[:1000],
+            nominated_by_id=actor.pk,
+        )
         return existing
     if title not in Title.values:
         raise LedgerError("bad_title", _("Choose one of the titles."))

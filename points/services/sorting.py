@@ -16,6 +16,7 @@ from points.exceptions import LedgerError
 from points.models import Photo, PointsClaim, SortingCheck, SortingRound
 from points.selectors_rules import rule_for
 from points.services.claims import check_may_score, claim_record
+from points.services.keys import key_check, key_check_same
 from points.services.ledger import Source
 from registry.models import Area, Household, User
 
@@ -44,13 +45,6 @@ def sorting_round_open(
     return found
 
 
-def _first_result(check: SortingCheck, *, round: SortingRound, household: Household) -> None:
-    if check.round_id != round.pk or check.household_id != household.pk:
-        raise LedgerError(
-            "key_reused", _("This entry was already used for another household or round.")
-        )
-
-
 def sorting_check_record(
     *,
     round: SortingRound,
@@ -62,19 +56,25 @@ def sorting_check_record(
     photo: Photo | None = None,
 ) -> SortingCheck:
     """Grade ``household`` in ``round``. A repeated ``idempotency_key`` (a phone re-sending a
-    queued entry) returns the first check and changes nothing.
+    queued entry) returns the first check and changes nothing; the same key with another
+    household, round, grade, note or scorer is refused (key_reused, points.services.keys).
 
     Locks the household row while it looks for an earlier grade in the round, so two scorers
     grading the same household at once both see the conflict: both checks are flagged and their
     claims wait for an approver. Raises LedgerError (not_in_scope, wrong_village, no_rule,
     key_reused, bad_grade).
     """
-    key = (idempotency_key or "").strip()
-    if not 8 <= len(key) <= 100:
-        raise LedgerError("bad_key", _("This entry has no valid identifier. Please retry."))
+    key = key_check(idempotency_key)
+    first = {
+        "round_id": round.pk,
+        "household_id": household.pk,
+        "grade": grade,
+        "note": note.strip()[:200],
+        "recorded_by_id": actor.pk,
+    }
     existing = SortingCheck.objects.filter(idempotency_key=key).first()
     if existing is not None:
-        _first_result(existing, round=round, household=household)
+        key_check_same(existing, **first)
         return existing
     if grade not in GRADE_RULES:
         raise LedgerError("bad_grade", _("Choose one of the grades."))
@@ -91,7 +91,7 @@ def sorting_check_record(
         Household.objects.select_for_update().filter(pk=household.pk).first()
         existing = SortingCheck.objects.filter(idempotency_key=key).first()
         if existing is not None:
-            _first_result(existing, round=round, household=household)
+            key_check_same(existing, **first)
             return existing
         earlier = list(
             SortingCheck.objects.filter(round=round, household=household).values_list(

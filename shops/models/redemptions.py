@@ -20,6 +20,9 @@ class Redemption(models.Model):
     )
     receipt_number = models.CharField(_("receipt number"), max_length=20, unique=True)
     idempotency_key = models.CharField(max_length=64, unique=True)
+    # What the key was first used for (points.services.keys.request_fingerprint of the store, the
+    # code's household and the basket): a retry must match it, another request is key_reused.
+    request_fingerprint = models.CharField(max_length=64, blank=True, default="")
     points = models.PositiveIntegerField(_("points"))
     code_kind = models.CharField(_("code"), max_length=10)
     ledger_transaction = models.OneToOneField(

@@ -11,7 +11,6 @@ refusal is a ``ShopError`` whose ``code`` is machine-readable and whose ``messag
 from __future__ import annotations
 
 import datetime
-import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -22,9 +21,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from points.exceptions import LedgerError
-from points.models import Account
+from points.models import Account, Posting
+from points.services.keys import key_is_valid, request_fingerprint
 from points.services.ledger import points_spend, points_void
-from registry.codes import PHONE_CODE_CONFIRM_WINDOW, CodeRefused, consume_code, read_code
+from registry.codes import (
+    CodeRefused,
+    code_household_id,
+    consume_code,
+    read_code,
+    record_preview,
+)
 from registry.models import Area, Household, RoleAssignment, User
 from registry.scoping import role_assignments
 from registry.sql import from_row, inserted, prepared_cursor
@@ -66,13 +72,13 @@ def _sql_basket_items(*, items: int, paths: int) -> str:
 
 
 _REDEMPTION_COLUMNS = (
-    "store_id, household_id, receipt_number, idempotency_key, points, code_kind, "
-    "ledger_transaction_id, actor_id, created_at, void_reason"
+    "store_id, household_id, receipt_number, idempotency_key, request_fingerprint, points, "
+    "code_kind, ledger_transaction_id, actor_id, created_at, void_reason"
 )
 _LINE_COLUMNS = "redemption_id, item_id, name, unit, quantity, points_price, cost_yuan"
 _SQL_INSERT_REDEMPTION = (
     f"INSERT INTO {Redemption._meta.db_table} ({_REDEMPTION_COLUMNS}) "  # noqa: S608
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 _SQL_INSERT_LINES = f"INSERT INTO {RedemptionLine._meta.db_table} ({_LINE_COLUMNS}) VALUES "  # noqa: S608
 
@@ -88,7 +94,6 @@ def _sql_insert_redemption_with_lines(lines: int) -> str:
     )
 
 
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_LINES = 30
 MAX_QUANTITY = 99
 
@@ -176,7 +181,8 @@ def redemption_preview(
 ) -> RedemptionPreview:
     """Name the household behind ``code`` (masked), its balance and what it may take this month.
 
-    Spends nothing; the returned ``idempotency_key`` goes with the confirmation.
+    Spends nothing; records the phone code's first preview, from which its confirmation grace
+    runs (registry.codes). The returned ``idempotency_key`` goes with the confirmation.
     """
     now = now or timezone.now()
     _check_counter(store=store, actor=actor)
@@ -193,6 +199,8 @@ def redemption_preview(
     ) or 0
     items = list(store.items.filter(is_active=True).select_related("photo").order_by("name"))
     remaining = _remaining(household=household, items=items, now=now)
+    # Shown to the shopkeeper: a phone code's confirmation grace starts now.
+    record_preview(scanned, now=now)
     return RedemptionPreview(
         household=household,
         masked_name=household.masked_name,
@@ -211,12 +219,12 @@ def _receipt_number(now: datetime.datetime) -> str:
 
 
 def _parse_basket(basket: dict[int, int]) -> dict[int, int]:
+    """Item ids and quantities are integers, nothing that merely converts to one ("62", 62.0,
+    True): the caller parses what people typed."""
     cleaned: dict[int, int] = {}
     for item_id, quantity in basket.items():
-        try:
-            item_id, quantity = int(item_id), int(quantity)
-        except (TypeError, ValueError):
-            raise ShopError("bad_basket", _("The basket could not be read.")) from None
+        if type(item_id) is not int or type(quantity) is not int or not 0 < item_id < 2**63:
+            raise ShopError("bad_basket", _("The basket could not be read."))
         if quantity < 0 or quantity > MAX_QUANTITY:
             raise ShopError("bad_quantity", _("Enter a quantity between 1 and 99."))
         if quantity:
@@ -228,11 +236,49 @@ def _parse_basket(basket: dict[int, int]) -> dict[int, int]:
     return cleaned
 
 
-def _existing(*, store: Store, idempotency_key: str) -> Redemption | None:
+def _fingerprint(*, store: Store, household_id: int | None, wanted: dict[int, int]) -> str:
+    """What a confirmation asks for: the store, the code's household and the basket (merged)."""
+    return request_fingerprint(
+        kind="redemption",
+        store=store.pk,
+        household=household_id,
+        basket=sorted(wanted.items()),
+    )
+
+
+def _existing(
+    *, store: Store, code: str, basket: dict[int, int], idempotency_key: str
+) -> Redemption | None:
+    """The redemption first confirmed under ``idempotency_key``, when this request is its retry
+    (same store, same code's household, same basket), with the balance its own posting left;
+    None when the key is new. Another request under a used key is refused: key_reused."""
     found = Redemption.objects.filter(idempotency_key=idempotency_key).first()
-    if found is not None and found.store_id != store.pk:
-        raise ShopError("key_reused", _("This request was already used at another store."))
+    if found is None:
+        return None
+    try:
+        wanted = _parse_basket(basket)
+    except ShopError:
+        wanted = {}
+    asked = _fingerprint(store=store, household_id=code_household_id(code), wanted=wanted)
+    if found.store_id != store.pk or found.request_fingerprint != asked:
+        raise ShopError(
+            "key_reused",
+            _("This key was already used for another redemption. Scan the code again."),
+        )
+    found.balance_after = _posted_balance(found)
     return found
+
+
+def _posted_balance(redemption: Redemption) -> int | None:
+    """The household's balance that the redemption's own posting left (not today's)."""
+    return (
+        Posting.objects.filter(
+            transaction_id=redemption.ledger_transaction_id,
+            account__household_id=redemption.household_id,
+        )
+        .values_list("balance_after", flat=True)
+        .first()
+    )
 
 
 def redemption_confirm(
@@ -249,13 +295,15 @@ def redemption_confirm(
     Locks (docs/ledger.md), each as late as possible: the household's points account (in the
     ledger), the phone code's row (its single-use UPDATE), then the basket's stock rows in id
     order (each by its own conditional UPDATE). A call whose ``idempotency_key`` was already
-    confirmed returns that first redemption and changes nothing.
-    Raises ShopError: not_shopkeeper, store_closed, wrong_store, expired, used, revoked,
+    confirmed returns that first redemption and changes nothing, when it is the same request
+    (store, code's household, basket; its ``balance_after`` is the one its posting left); the key
+    with any other request is refused (key_reused) and charges nothing.
+    Raises ShopError: bad_key, not_shopkeeper, store_closed, wrong_store, expired, used, revoked,
     bad_signature, malformed, unknown_number, too_many_attempts, empty_basket, bad_quantity,
     unknown_item, insufficient_points, out_of_stock, limit_reached, price_changed, key_reused.
     """
     now = now or timezone.now()
-    if not KEY_PATTERN.match(idempotency_key or ""):
+    if not key_is_valid(idempotency_key):
         raise ShopError("bad_key", _("This request has no valid key. Scan the code again."))
     try:
         return _confirm(
@@ -269,7 +317,7 @@ def redemption_confirm(
     except (ShopError, IntegrityError) as problem:
         # A retry of a confirmed request: its code is spent, its key and ledger entry are taken.
         # Looked up only on this (rare) path, so a first confirmation never pays for it.
-        found = _existing(store=store, idempotency_key=idempotency_key)
+        found = _existing(store=store, code=code, basket=basket, idempotency_key=idempotency_key)
         if found is not None:
             return found
         if isinstance(problem, IntegrityError):
@@ -291,7 +339,7 @@ def _confirm(
         _check_counter(store=store, actor=actor)
     wanted = _parse_basket(basket)
     try:
-        scanned = read_code(code, actor=actor, max_age=PHONE_CODE_CONFIRM_WINDOW, now=now)
+        scanned = read_code(code, actor=actor, now=now)
     except CodeRefused as refused:
         raise _refuse_code(refused) from None
     household = scanned.household
@@ -335,6 +383,7 @@ def _confirm(
                 store=store,
                 household=household,
                 idempotency_key=idempotency_key,
+                fingerprint=_fingerprint(store=store, household_id=household.pk, wanted=wanted),
                 points=total,
                 code_kind=scanned.kind,
                 entry=entry,
@@ -358,8 +407,9 @@ def _confirm(
     # What the receipt shows, without reading it back: the household's balance after this
     # redemption and the lines just written (as if prefetched).
     balances = getattr(entry, "balances_after", None)
-    if balances:
-        redemption.balance_after = next(iter(balances.values()))
+    redemption.balance_after = (
+        next(iter(balances.values())) if balances else _posted_balance(redemption)
+    )
     prefetched = redemption.lines.all()
     prefetched._result_cache, prefetched._prefetch_done = lines, True
     redemption._prefetched_objects_cache = {"lines": prefetched}
@@ -390,6 +440,7 @@ def _redemption_insert(
     store: Store,
     household: Household,
     idempotency_key: str,
+    fingerprint: str,
     points: int,
     code_kind: str,
     entry,
@@ -406,6 +457,7 @@ def _redemption_insert(
         household=household,
         receipt_number=_receipt_number(now),
         idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
         points=points,
         code_kind=code_kind,
         ledger_transaction=entry,
@@ -430,6 +482,7 @@ def _redemption_insert(
         household.pk,
         redemption.receipt_number,
         idempotency_key,
+        fingerprint,
         points,
         code_kind,
         entry.pk,

@@ -37,7 +37,7 @@ def test_an_appraisal_from_start_to_objection_answer(client, tree, media_root):
     assert "院落整洁" in client.get(url).content.decode()
     client.post(
         url,
-        {**{f"c{c.pk}": 19 for c in criteria}, "key": "k-1", "photos": [photo_upload()]},
+        {**{f"c{c.pk}": 19 for c in criteria}, "key": "sheet-key-1", "photos": [photo_upload()]},
     )
     page = client.get(reverse("points:campaign", args=[campaign.pk])).content.decode()
     assert "95.00 · 五星美家" in page

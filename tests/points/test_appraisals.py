@@ -81,7 +81,7 @@ def score(world, household, scorer, values):
         household=household,
         scorer=scorer,
         scores=dict(zip([c.pk for c in world["criteria"]], values, strict=True)),
-        idempotency_key=f"sheet-{next(_keys)}",
+        idempotency_key=f"sheet-key-{next(_keys)}",
     )
 
 

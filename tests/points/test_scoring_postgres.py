@@ -87,7 +87,7 @@ def test_two_workers_ending_one_publicity_at_once_award_once(world):
             household=household,
             scorer=scorer,
             scores={c.pk: 18 for c in campaign.criteria.all()},
-            idempotency_key=f"sheet-{index}",
+            idempotency_key=f"sheet-key-{index}",
         )
     appraisal_verify(campaign=campaign, actor=verifier, starts_on=datetime.date(2026, 11, 1))
 

@@ -77,15 +77,62 @@ def test_a_phone_code_expires_after_about_a_minute(household):
     assert codes.read_code(issued.token, now=start + datetime.timedelta(seconds=59))
     _refused(issued.token, "expired", now=start + datetime.timedelta(seconds=61))
     _refused(issued.digits, "unknown_number", now=start + datetime.timedelta(seconds=61))
-    # Previewed in time, it can still be confirmed while the basket is built...
-    scanned = codes.read_code(issued.token, now=start + datetime.timedelta(seconds=30))
-    codes.consume_code(scanned, purpose="t", now=start + datetime.timedelta(minutes=3))
-    # ...but not an old preview much later.
-    late = codes.issue_phone_code(household, now=start)
-    scanned = codes.read_code(late.token, now=start)
+
+
+def _at(start, seconds):
+    return start + datetime.timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("typed", [False, True])
+def test_a_code_never_previewed_is_spent_only_while_live(household, typed):
+    start = timezone.now()
+    issued = codes.issue_phone_code(household, now=start)
+    text = issued.digits if typed else issued.token
+    scanned = codes.read_code(text, now=_at(start, 50))
+    # Read in time but never previewed: no grace, refused a moment after its minute.
     with pytest.raises(CodeRefused) as caught:
-        codes.consume_code(scanned, purpose="t", now=start + datetime.timedelta(minutes=6))
+        codes.consume_code(scanned, purpose="t", now=_at(start, 61))
     assert caught.value.code == "expired"
+    _refused(text, "unknown_number" if typed else "expired", now=_at(start, 120))
+    assert PhoneCode.objects.get(pk=scanned.phone_code_id).used_at is None
+
+
+@pytest.mark.parametrize("typed", [False, True])
+def test_the_confirmation_grace_runs_from_that_codes_preview(household, typed):
+    start = timezone.now()
+    issued = codes.issue_phone_code(household, now=start)
+    text = issued.digits if typed else issued.token
+    scanned = codes.read_code(text, now=_at(start, 40))
+    codes.record_preview(scanned, now=_at(start, 40))
+    # A second preview does not extend the grace.
+    codes.record_preview(codes.read_code(text, now=_at(start, 200)), now=_at(start, 200))
+    assert PhoneCode.objects.get(pk=scanned.phone_code_id).previewed_at == _at(start, 40)
+    grace = codes.PHONE_CODE_CONFIRM_WINDOW.total_seconds()
+    # Within five minutes of the preview the code still reads and can be spent...
+    assert codes.read_code(text, now=_at(start, 40 + grace)).household == household
+    # ...not a second later.
+    _refused(text, "unknown_number" if typed else "expired", now=_at(start, 41 + grace))
+    with pytest.raises(CodeRefused) as caught:
+        codes.consume_code(scanned, purpose="t", now=_at(start, 41 + grace))
+    assert caught.value.code == "expired"
+    codes.consume_code(scanned, purpose="t", now=_at(start, 39 + grace))
+    _refused(issued.token, "used", now=_at(start, 60))
+
+
+def test_a_preview_of_one_code_gives_no_grace_to_another(household):
+    start = timezone.now()
+    shown = codes.issue_phone_code(household, now=start)
+    other = codes.issue_phone_code(household, now=start)
+    codes.record_preview(codes.read_code(shown.token, now=_at(start, 10)), now=_at(start, 10))
+    _refused(other.token, "expired", now=_at(start, 90))
+    _refused(other.digits, "unknown_number", now=_at(start, 90))
+    assert codes.read_code(shown.token, now=_at(start, 90)).household == household
+
+
+def test_a_card_has_no_grace_to_record(household):
+    scanned = codes.read_code(codes.card_token(household))
+    codes.record_preview(scanned)
+    codes.consume_code(scanned, purpose="t")
 
 
 @pytest.mark.parametrize("kind", ["card", "phone"])

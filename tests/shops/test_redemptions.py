@@ -81,12 +81,28 @@ def test_confirm_spends_points_stock_and_code_once_and_texts_the_household(
     assert refused.value.message
 
 
-def test_typed_number_works_within_the_confirm_window():
+@pytest.mark.parametrize("typed", [False, True])
+def test_the_confirm_window_runs_from_that_codes_preview(typed):
     world = make_shop_world()
     issued = codes.issue_phone_code(world["household"])
-    later = timezone.now() + datetime.timedelta(seconds=150)
-    redemption = confirm(world, issued.digits, {world["soap"].pk: 1}, now=later)
+    text = issued.digits if typed else issued.token
+    start = timezone.now()
+    redemption_preview(store=world["store"], actor=world["keeper"], code=text, now=start)
+    later = start + datetime.timedelta(seconds=150)
+    redemption = confirm(world, text, {world["soap"].pk: 1}, now=later)
     assert redemption.code_kind == "phone"
+
+
+@pytest.mark.parametrize("typed", [False, True])
+def test_a_code_never_previewed_is_not_confirmed_after_its_minute(typed):
+    world = make_shop_world(balance=100)
+    issued = codes.issue_phone_code(world["household"])
+    later = timezone.now() + datetime.timedelta(seconds=150)
+    with pytest.raises(ShopError) as refused:
+        confirm(world, issued.digits if typed else issued.token, {world["soap"].pk: 1}, now=later)
+    assert refused.value.code == ("unknown_number" if typed else "expired")
+    assert balance(world["household"]) == 100
+    assert not Redemption.objects.exists()
 
 
 @pytest.mark.parametrize(
