@@ -71,8 +71,8 @@ def posting_hash(
     return hashlib.sha256(content.encode()).hexdigest()
 
 
-# The write path's statements, in plain SQL (the same on PostgreSQL and SQLite): they run in every
-# award and redemption, where building them with the ORM cost more than running them.
+# The write path's statements, in plain SQL: they run in every award and redemption, where
+# building them with the ORM cost more than running them.
 _TRANSACTIONS = LedgerTransaction._meta.db_table
 _POSTINGS = Posting._meta.db_table
 _ACCOUNTS = Account._meta.db_table
@@ -83,27 +83,14 @@ _TRANSACTION_COLUMNS = (
 _POSTING_COLUMNS = (
     "transaction_id, account_id, amount, sequence, balance_after, prev_hash, hash, created_at"
 )
-_SQL_INSERT_TRANSACTION = (
-    f"INSERT INTO {_TRANSACTIONS} ({_TRANSACTION_COLUMNS}) "  # noqa: S608 - our own tables
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_SQL_FIND_KEY = (
+    f"SELECT (SELECT id FROM {_TRANSACTIONS} WHERE idempotency_key = %s), "  # noqa: S608
+    f"nextval(pg_get_serial_sequence('{_TRANSACTIONS}', 'id'))"
 )
-_SQL_UPDATE_ACCOUNT = (
-    f"UPDATE {_ACCOUNTS} SET balance = %s, posting_count = %s, last_hash = %s WHERE id = %s"  # noqa: S608
-)
-
-
-def _sql_find_key() -> str:
-    if connection.vendor == "postgresql":
-        return (
-            f"SELECT (SELECT id FROM {_TRANSACTIONS} WHERE idempotency_key = %s), "  # noqa: S608
-            f"nextval(pg_get_serial_sequence('{_TRANSACTIONS}', 'id'))"
-        )
-    return f"SELECT (SELECT id FROM {_TRANSACTIONS} WHERE idempotency_key = %s), NULL"  # noqa: S608
 
 
 def _is_unique_clash(error: IntegrityError) -> bool:
-    cause = error.__cause__
-    return getattr(cause, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(cause)
+    return getattr(error.__cause__, "sqlstate", None) == "23505"
 
 
 def _sql_insert_postings(count: int) -> str:
@@ -160,10 +147,10 @@ def _signature(legs: list[Leg]) -> list[tuple[int, int]]:
 def _existing(
     idempotency_key: str, kind: str, legs: list[Leg]
 ) -> tuple[LedgerTransaction | None, int | None]:
-    """The transaction already recorded under ``idempotency_key``, if any, and (PostgreSQL) the
-    id the new one will take, drawn from its sequence in the same statement."""
+    """The transaction already recorded under ``idempotency_key``, if any, and the id the new one
+    will take, drawn from its sequence in the same statement."""
     with prepared_cursor() as cursor:
-        cursor.execute(_sql_find_key(), [idempotency_key])
+        cursor.execute(_SQL_FIND_KEY, [idempotency_key])
         found_id, next_id = cursor.fetchone()
     if found_id is None:  # the usual case: one light statement
         return None, next_id
@@ -249,11 +236,10 @@ def _lock_household(household: Household, counter: dict) -> tuple[Account, Accou
             counter["area"].pk,
         )
     )
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     sql = (
         f"SELECT a.id, a.balance, a.posting_count, a.last_hash, "  # noqa: S608 - our own names
         f"(SELECT c.id FROM {_ACCOUNTS} c WHERE c.kind = %s AND c.{column} = %s LIMIT 1) "
-        f"FROM {_ACCOUNTS} a WHERE a.kind = %s AND a.household_id = %s{lock}"
+        f"FROM {_ACCOUNTS} a WHERE a.kind = %s AND a.household_id = %s FOR UPDATE"
     )
     with prepared_cursor() as cursor:
         cursor.execute(sql, [counter["kind"], value, Account.Kind.HOUSEHOLD, household.pk])
@@ -393,30 +379,15 @@ def _record_locked(
     ]
     with transaction.atomic(savepoint=False), prepared_cursor() as cursor:
         try:
-            if next_id is None:  # SQLite: no sequence to draw from, so one statement at a time
-                cursor.execute(_SQL_INSERT_TRANSACTION + " RETURNING id", header)
-                entry.pk = cursor.fetchone()[0]
-                postings = _posting_rows(entry.pk, legs, locked, idempotency_key, at)
-                cursor.execute(_sql_insert_postings(len(legs)), postings)
-                for account in locked.values():
-                    cursor.execute(
-                        _SQL_UPDATE_ACCOUNT,
-                        [account.balance, account.posting_count, account.last_hash, account.pk],
-                    )
-            else:  # PostgreSQL: the transaction, its postings and the balances in one statement
-                entry.pk = next_id
-                postings = _posting_rows(entry.pk, legs, locked, idempotency_key, at)
-                accounts: list[object] = []
-                for account in locked.values():
-                    accounts += [
-                        account.pk,
-                        account.balance,
-                        account.posting_count,
-                        account.last_hash,
-                    ]
-                cursor.execute(
-                    _sql_write(len(legs), len(locked)), [entry.pk, *header, *postings, *accounts]
-                )
+            # The transaction, its postings and the balances in one statement.
+            entry.pk = next_id
+            postings = _posting_rows(entry.pk, legs, locked, idempotency_key, at)
+            accounts: list[object] = []
+            for account in locked.values():
+                accounts += [account.pk, account.balance, account.posting_count, account.last_hash]
+            cursor.execute(
+                _sql_write(len(legs), len(locked)), [entry.pk, *header, *postings, *accounts]
+            )
         except IntegrityError as error:
             # Only a key or reversal raced without a shared household lock clashes here; any other
             # integrity error (a constraint the checks above should have kept) propagates.

@@ -33,8 +33,8 @@ from shops.models import CatalogueItem, Redemption, RedemptionLine, StockMove, S
 from shops.services.stock import stock_apply, stock_lock, stock_take
 
 Role = RoleAssignment.Role
-# The statements every confirmation runs, in plain SQL (the same on PostgreSQL and SQLite):
-# building them with the ORM took longer than PostgreSQL took to run them.
+# The statements every confirmation runs, in plain SQL: building them with the ORM took longer
+# than PostgreSQL took to run them.
 _ITEM_FIELDS = ("id", "name", "unit", "points_price", "monthly_limit", "cost_yuan")
 
 
@@ -74,7 +74,6 @@ _SQL_INSERT_REDEMPTION = (
     f"INSERT INTO {Redemption._meta.db_table} ({_REDEMPTION_COLUMNS}) "  # noqa: S608
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
-_SQL_INSERT_LINES = f"INSERT INTO {RedemptionLine._meta.db_table} ({_LINE_COLUMNS}) VALUES "  # noqa: S608
 
 
 def _sql_insert_redemption_with_lines(lines: int) -> str:
@@ -398,8 +397,7 @@ def _redemption_insert(
     quantities: dict[int, int],
     now: datetime.datetime,
 ) -> tuple[Redemption, list[RedemptionLine]]:
-    """The redemption and its lines (name, price and cost as they are now): one statement on
-    PostgreSQL, two elsewhere."""
+    """The redemption and its lines (name, price and cost as they are now), in one statement."""
     redemption = inserted(
         Redemption,
         store=store,
@@ -449,19 +447,8 @@ def _redemption_insert(
             cost.get_db_prep_value(line.cost_yuan, connection),
         ]
     with prepared_cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(_sql_insert_redemption_with_lines(len(lines)), [*header, *values])
-            redemption.pk = cursor.fetchone()[0]
-        else:
-            cursor.execute(_SQL_INSERT_REDEMPTION + " RETURNING id", header)
-            redemption.pk = cursor.fetchone()[0]
-            rows: list[object] = []
-            for index in range(len(lines)):
-                rows += [redemption.pk, *values[index * 6 : index * 6 + 6]]
-            cursor.execute(
-                _SQL_INSERT_LINES + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(lines)),
-                rows,
-            )
+        cursor.execute(_sql_insert_redemption_with_lines(len(lines)), [*header, *values])
+        redemption.pk = cursor.fetchone()[0]
     return redemption, lines
 
 

@@ -27,8 +27,7 @@ _INSERT_MOVE = (
     f"INSERT INTO {StockMove._meta.db_table} "  # noqa: S608 - our own table
     "(item_id, kind, quantity, reason, redemption_id, actor_id, created_at)"
 )
-_SQL_INSERT_MOVE = f"{_INSERT_MOVE} VALUES (%s, %s, %s, %s, %s, %s, %s)"
-# PostgreSQL: the move is written by the same statement, only when the stock was there.
+# The move is written by the same statement, only when the stock was there.
 _SQL_TAKE_AND_MOVE = (
     f"WITH s AS ({_SQL_TAKE}), m AS ({_INSERT_MOVE} "  # noqa: S608
     "SELECT %s::bigint, %s::varchar, %s::integer, %s::varchar, %s::bigint, %s::bigint, "
@@ -113,20 +112,16 @@ def stock_take(
     recording each item's move (and alerting if low).
 
     Each row is locked by its own conditional ``UPDATE … WHERE stock_on_hand >= n``, the latest
-    moment possible, which on PostgreSQL also inserts the move in the same statement. Raises
+    moment possible, which also inserts the move in the same statement. Raises
     ShopError: out_of_stock, price_changed (the price or sale status changed since ``items``
     were read, so the points charged would be wrong).
     """
-    postgres = connection.vendor == "postgresql"
     at = connection.ops.adapt_datetimefield_value(timezone.now())
     with prepared_cursor() as cursor:
         for pk in sorted(quantities):
             quantity, item = quantities[pk], items[pk]
             move = [pk, kind, -quantity, "", redemption.pk, actor.pk if actor else None, at]
-            if postgres:
-                cursor.execute(_SQL_TAKE_AND_MOVE, [quantity, pk, quantity, *move])
-            else:
-                cursor.execute(_SQL_TAKE, [quantity, pk, quantity])
+            cursor.execute(_SQL_TAKE_AND_MOVE, [quantity, pk, quantity, *move])
             row = cursor.fetchone()
             if row is None:
                 left = (
@@ -138,8 +133,6 @@ def stock_take(
             stock, price, is_active, level, alerted = row
             if price != item.points_price or not is_active:
                 raise ShopError("price_changed", _("A price changed. Please scan again."))
-            if not postgres:
-                cursor.execute(_SQL_INSERT_MOVE, move)
             item.stock_on_hand, item.low_stock_level, item.low_stock_alerted = stock, level, alerted
             _after_change(item)
 

@@ -44,11 +44,9 @@ def test_counter_confirm_statement_budget_and_one_savepoint(client):
     assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1, statements
     # Device, household, basket (with the shopkeeper and village checks); then inside the
     # savepoint: account lock, key, ledger write, card version, receipt, stock with its move.
-    # PostgreSQL writes each group in one statement; SQLite, without writable CTEs, in four more.
-    budget = 11 if connection.vendor == "postgresql" else 15
-    assert len(statements) <= budget, statements
+    # Each group is written in one statement.
+    assert len(statements) <= 11, statements
     account = Account.objects.get(household=household)
     assert response.json()["balance_after"] == account.balance == 80
-    if connection.features.has_select_for_update:
-        # The household's account, and nothing else (stock is locked by its UPDATE).
-        assert sum("FOR UPDATE" in sql for sql in statements) == 1, statements
+    # The household's account, and nothing else (stock is locked by its UPDATE).
+    assert sum("FOR UPDATE" in sql for sql in statements) == 1, statements
