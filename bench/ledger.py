@@ -124,8 +124,8 @@ def raw_awards(connection, households: list, pool_id: int, first: int, count: in
             balance, count_before, last_hash = cursor.fetchone()
             cursor.execute(
                 "INSERT INTO points_ledgertransaction (kind, reason, idempotency_key, "
-                "source_type, rule_code, created_at) "
-                "VALUES ('award', %s, %s, '', '', now()) RETURNING id",
+                "source_type, rule_code, occurred_on, created_at) "
+                "VALUES ('award', %s, %s, '', '', current_date, now()) RETURNING id",
                 ("基准测试", key),
             )
             (transaction_id,) = cursor.fetchone()

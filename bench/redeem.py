@@ -369,7 +369,7 @@ PGBENCH_SCRIPT = """\\set h random(0, :nh - 1)
 \\set item :item0 + :i
 BEGIN;
 SELECT balance, posting_count, last_hash FROM points_account WHERE id = :acct FOR UPDATE;
-INSERT INTO points_ledgertransaction (kind, reason, idempotency_key, actor_id, source_type, rule_code, created_at) VALUES ('redemption', 'bench', 'pg:' || nextval('bench_key'), :actor, '', '', now());
+INSERT INTO points_ledgertransaction (kind, reason, idempotency_key, actor_id, source_type, rule_code, occurred_on, created_at) VALUES ('redemption', 'bench', 'pg:' || nextval('bench_key'), :actor, '', '', current_date, now());
 INSERT INTO points_posting (transaction_id, account_id, amount, sequence, balance_after, prev_hash, hash, created_at) SELECT currval(pg_get_serial_sequence('points_ledgertransaction', 'id')), a.id, -1, a.posting_count + 1, a.balance - 1, a.last_hash, encode(sha256(convert_to(a.last_hash || '|' || a.id || '|' || (a.posting_count + 1) || '|' || currval(pg_get_serial_sequence('points_ledgertransaction', 'id')) || '|-1|' || (a.balance - 1), 'UTF8')), 'hex'), now() FROM points_account a WHERE a.id = :acct UNION ALL SELECT currval(pg_get_serial_sequence('points_ledgertransaction', 'id')), :store_account, 1, NULL, NULL, '', '', now();
 UPDATE points_account SET balance = balance - 1, posting_count = posting_count + 1, last_hash = encode(sha256(convert_to(last_hash || 'x', 'UTF8')), 'hex') WHERE id = :acct;
 SELECT card_version FROM registry_household WHERE id = :hh;
@@ -397,8 +397,8 @@ BEGIN
   SELECT * INTO a FROM points_account WHERE kind = 'household' AND household_id = hh FOR UPDATE;
   SELECT id INTO store_account FROM points_account WHERE kind = 'store' AND store_id = store;
   INSERT INTO points_ledgertransaction (kind, reason, idempotency_key, actor_id, source_type,
-    rule_code, created_at)
-  VALUES ('redemption', 'bench', 'one:' || nextval('bench_key'), actor, '', '', now())
+    rule_code, occurred_on, created_at)
+  VALUES ('redemption', 'bench', 'one:' || nextval('bench_key'), actor, '', '', current_date, now())
   RETURNING id INTO t;
   h := encode(sha256(convert_to(a.last_hash || '|' || a.id || '|' || (a.posting_count + 1) || '|'
     || t || '|-1|' || (a.balance - 1), 'UTF8')), 'hex');

@@ -9,8 +9,9 @@ place and adds nothing (timed too).
 
 Recorded results, 2026-05, on a 2-vCPU container that was also running other test suites (load
 average 1.3-3.3, so expect +-30%); Python 3.11, Django 5.2, SQLite 3.40.1, PostgreSQL 15.20 on
-localhost; default batch size 5,000 (SQLite rows from before PostgreSQL became the only engine). "Total" is the first seed_demo run (areas, households,
-logins); "rerun" is the second, which adds nothing.
+localhost; default batch size 5,000 (the SQLite rows date from before PostgreSQL became the only
+engine). "Total" is the first seed_demo run (areas, households, logins); "rerun" is the second,
+which adds nothing.
 
     database    households   members     total    households/s   rerun   size      peak RSS
     SQLite         100,000     333,844    47.1 s      2,122        0.6 s    72 MiB

@@ -121,9 +121,9 @@ FILL = [
     """
     INSERT INTO points_ledgertransaction (id, kind, reason, idempotency_key, actor_id,
                                           approver_id, source_type, source_id, rule_code,
-                                          rule_version, reverses_id, created_at)
+                                          rule_version, reverses_id, occurred_on, created_at)
     SELECT (i - 1) * 20 + s, 'award', '垃圾分类', 'bench:' || i || ':' || s, NULL, NULL, '',
-           NULL, '', NULL, NULL, now()
+           NULL, '', NULL, NULL, current_date, now()
     FROM generate_series(%(lo)s::bigint, %(hi)s::bigint) AS i, generate_series(1, 20) AS s
     """,
     # posting 2t - 1 is the household's leg of transaction t, posting 2t the pool's

@@ -26,24 +26,17 @@ RULE_READERS = RULE_MANAGERS | {Role.COMMITTEE}
 # --- Periods ------------------------------------------------------------------------------------
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=CAMPAIGN_TZ)
-
-
 def _next_month(day: dt.date) -> dt.date:
     return dt.date(day.year + 1, 1, 1) if day.month == 12 else dt.date(day.year, day.month + 1, 1)
 
 
-def cap_periods(on: dt.date) -> dict[str, tuple[dt.datetime, dt.datetime]]:
-    """The day, month and year containing ``on``, as [start, end) aware datetimes."""
+def cap_days(on: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
+    """The day, month and year containing ``on``, as [first, end) local dates."""
     month_start = on.replace(day=1)
     return {
-        "day": (_local_midnight(on), _local_midnight(on + dt.timedelta(days=1))),
-        "month": (_local_midnight(month_start), _local_midnight(_next_month(month_start))),
-        "year": (
-            _local_midnight(dt.date(on.year, 1, 1)),
-            _local_midnight(dt.date(on.year + 1, 1, 1)),
-        ),
+        "day": (on, on + dt.timedelta(days=1)),
+        "month": (month_start, _next_month(month_start)),
+        "year": (dt.date(on.year, 1, 1), dt.date(on.year + 1, 1, 1)),
     }
 
 
@@ -124,26 +117,29 @@ def _counted_postings(code: str) -> QuerySet[Posting]:
 
 def cap_remaining(*, household: Household, version: EarningRuleVersion, on: dt.date) -> int | None:
     """Points ``household`` may still get (or, for a deduction, lose) under the rule's caps in
-    the day, month and year containing ``on``: the smallest of the three. None when uncapped."""
+    the day, month and year containing ``on`` (the event's day): the smallest of the three,
+    counting the points paid for events in those periods. None when uncapped."""
     caps = _caps(version)
     if not caps:
         return None
-    periods = cap_periods(on)
+    # Both sides by the event's day: what was paid for events in the period, whenever it was
+    # approved (a claim approved next month still counts against its own month).
+    periods = cap_days(on)
     year_start, year_end = periods["year"]
     used = (
         _counted_postings(version.rule.code)
         .filter(
             account__household=household,
-            transaction__created_at__gte=year_start,
-            transaction__created_at__lt=year_end,
+            transaction__occurred_on__gte=year_start,
+            transaction__occurred_on__lt=year_end,
         )
         .aggregate(
             **{
                 period: Sum(
                     "amount",
                     filter=Q(
-                        transaction__created_at__gte=periods[period][0],
-                        transaction__created_at__lt=periods[period][1],
+                        transaction__occurred_on__gte=periods[period][0],
+                        transaction__occurred_on__lt=periods[period][1],
                     ),
                 )
                 for period in caps
@@ -200,20 +196,21 @@ def _preview_postings(rule: EarningRule) -> QuerySet[Posting]:
 def rule_preview(*, version: EarningRuleVersion, month: dt.date) -> Preview:
     """What the events of ``month`` with this rule's code would have given under ``version``
     (saved or not): points per event, then the caps per household per day, month and year in
-    the order the events happened. Points earlier in the year count against the yearly cap as they
+    the order the events happened (by their day, as the caps count). Points earlier in the year count against the yearly cap as they
     were. Deductions are not limited by balances here."""
     rule = version.rule
     sign = -1 if rule.kind == EarningRule.Kind.DEDUCT else 1
     month_start = month.replace(day=1)
-    start, end = cap_periods(month_start)["month"]
-    year_start = cap_periods(month_start)["year"][0]
+    days = cap_days(month_start)
+    start, end = days["month"]
+    year_start = days["year"][0]
     postings = _preview_postings(rule)
 
     year_used: dict[tuple, int] = defaultdict(int)
     if version.cap_per_year is not None:
         earlier = (
             postings.filter(
-                transaction__created_at__gte=year_start, transaction__created_at__lt=start
+                transaction__occurred_on__gte=year_start, transaction__occurred_on__lt=start
             )
             .values("account__household_id")
             .annotate(total=Sum("amount"))
@@ -222,17 +219,16 @@ def rule_preview(*, version: EarningRuleVersion, month: dt.date) -> Preview:
             year_used[(row["account__household_id"], "year")] = sign * row["total"]
 
     events = postings.filter(
-        transaction__created_at__gte=start, transaction__created_at__lt=end
-    ).values_list("account__household_id", "amount", "transaction__created_at")
+        transaction__occurred_on__gte=start, transaction__occurred_on__lt=end
+    ).values_list("account__household_id", "amount", "transaction__occurred_on")
     caps = _caps(version)
     used: dict[tuple, int] = defaultdict(int, year_used)
     totals: dict[int, dict[str, int]] = {}
-    for household_id, amount, created_at in events.order_by(
-        "transaction__created_at", "transaction_id"
+    for household_id, amount, occurred_on in events.order_by(
+        "transaction__occurred_on", "transaction__created_at", "transaction_id"
     ):
-        local = created_at.astimezone(CAMPAIGN_TZ).date()
         keys = {
-            "day": (household_id, "day", local),
+            "day": (household_id, "day", occurred_on),
             "month": (household_id, "month"),
             "year": (household_id, "year"),
         }

@@ -5,9 +5,13 @@ small frozen dataclasses holding only what may be shown in public: names of the 
 households, the village, the title or star level, the score and citation, a thumbnail. Never a phone
 or ID number.
 
-* Published means: an appraisal campaign verified by its village committee (status publicity or
-  closed), a commendation approved by the town (status publicity or awarded). A result whose
-  objection was upheld drops off until it is scored again; a withdrawn commendation never shows.
+* In publicity (公示, ``publicity_list``): an appraisal campaign verified by its village committee,
+  a commendation approved by the town, while their publicity period runs; open objections are
+  flagged.
+* On the honour board (红榜, ``honour_board_*``): only what came through its publicity without an
+  open objection, that is what the publicity's end paid: an appraisal result with its points
+  awarded, a commendation awarded. A result whose objection was upheld drops off until it is
+  scored again (and through publicity again); a withdrawn commendation never shows.
 """
 
 import datetime
@@ -103,14 +107,13 @@ def _photo(photo) -> str:
     return photo.thumbnail_url if photo else ""
 
 
-def _published_results(area: Area):
+def _honoured_results(area: Area):
+    """Appraisal results whose publicity ended without an open objection: the end of publicity
+    awarded their points (``awarded_at``), which it does only then."""
     return (
         AppraisalResult.objects.filter(
             campaign__village__path__startswith=area.path,
-            campaign__status__in=[
-                AppraisalCampaign.Status.PUBLICITY,
-                AppraisalCampaign.Status.CLOSED,
-            ],
+            awarded_at__isnull=False,
             level__isnull=False,
         )
         .select_related("campaign__village", "level", "household")
@@ -118,12 +121,9 @@ def _published_results(area: Area):
     )
 
 
-def _published_commendations(area: Area):
+def _commendations(area: Area, status: str):
     return (
-        Commendation.objects.filter(
-            village__path__startswith=area.path,
-            status__in=[Commendation.Status.PUBLICITY, Commendation.Status.AWARDED],
-        )
+        Commendation.objects.filter(village__path__startswith=area.path, status=status)
         .select_related("village", "member", "household", "photo")
         .prefetch_related(_heads())
     )
@@ -145,12 +145,13 @@ def _first_photos(results: list[AppraisalResult]) -> dict[int, str]:
 
 
 def honour_board_list(*, area: Area, period_on: datetime.date | None = None) -> list[HonourEntry]:
-    """Published results under ``area`` (a district, town or village): starred households of
-    appraisals and commended people or households, newest period first, at most
+    """Honoured results under ``area`` (a district, town or village), once their publicity
+    ended without an open objection: starred households of appraisals and commended people or
+    households, newest period first, at most
     ``HONOUR_LIMIT`` lines; only the period starting on ``period_on`` when it is given.
     Five queries whatever the number of lines."""
-    results = _published_results(area)
-    commendations = _published_commendations(area)
+    results = _honoured_results(area)
+    commendations = _commendations(area, Commendation.Status.AWARDED)
     if period_on is not None:
         results = results.filter(campaign__period_start=period_on)
         commendations = commendations.filter(period_start=period_on)
@@ -194,8 +195,8 @@ def honour_board_periods(*, area: Area) -> list[HonourPeriod]:
     """The periods with published results under ``area``, newest first (two queries)."""
     counts: dict[datetime.date, int] = defaultdict(int)
     for queryset, day_field in (
-        (_published_results(area), "campaign__period_start"),
-        (_published_commendations(area), "period_start"),
+        (_honoured_results(area), "campaign__period_start"),
+        (_commendations(area, Commendation.Status.AWARDED), "period_start"),
     ):
         # Counted by the database: one row per period, not one per published entry.
         for day, entries in queryset.order_by().values_list(day_field).annotate(n=Count("pk")):
@@ -254,8 +255,7 @@ def publicity_list(*, area: Area, today: datetime.date | None = None) -> list[Pu
             )
         )
     commendations = list(
-        _published_commendations(area).filter(
-            status=Commendation.Status.PUBLICITY,
+        _commendations(area, Commendation.Status.PUBLICITY).filter(
             publicity_starts_on__lte=today,
             publicity_ends_on__gte=today,
         )

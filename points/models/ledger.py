@@ -123,6 +123,11 @@ class LedgerTransaction(models.Model):
         related_name="reversed_by",
         verbose_name=_("reverses"),
     )
+    # The day of the event the points are for (a sorting round's date, a claim's occurred_on), in
+    # the campaign's time zone: the caps count by it, so a claim approved in a later month than
+    # its event counts against its event's day, month and year. The recording day where there is
+    # no earlier event (a redemption, a void, an expiry).
+    occurred_on = models.DateField(_("occurred on"))
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True, db_index=True)
 
     class Meta:

@@ -161,6 +161,7 @@ def _pay(*, claim: PointsClaim, approver: User | None, status: str, note: str) -
             "source": Source(type=claim.source_type or "claim", id=claim.source_id or claim.pk),
             "rule_code": version.rule.code,
             "rule_version": version.version,
+            "occurred_on": claim.occurred_on,
         }
         if amount > 0:
             entry = points_award(amount=amount, **common)

@@ -14,6 +14,7 @@ goes on using its transaction after catching a ``LedgerError``; one that needs t
 savepoint around the call.
 """
 
+import datetime as dt
 import hashlib
 from collections import defaultdict
 from contextlib import nullcontext
@@ -78,7 +79,7 @@ _POSTINGS = Posting._meta.db_table
 _ACCOUNTS = Account._meta.db_table
 _TRANSACTION_COLUMNS = (
     "kind, reason, idempotency_key, actor_id, approver_id, source_type, source_id, rule_code, "
-    "rule_version, reverses_id, created_at"
+    "rule_version, reverses_id, occurred_on, created_at"
 )
 _POSTING_COLUMNS = (
     "transaction_id, account_id, amount, sequence, balance_after, prev_hash, hash, created_at"
@@ -104,7 +105,7 @@ def _sql_write(postings: int, accounts: int) -> str:
     values = ", ".join(["(%s::bigint, %s::bigint, %s::bigint, %s)"] * accounts)
     return (
         f"WITH t AS (INSERT INTO {_TRANSACTIONS} (id, {_TRANSACTION_COLUMNS}) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)), "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)), "
         f"p AS ({_sql_insert_postings(postings)}) "
         f"UPDATE {_ACCOUNTS} a SET balance = v.balance, posting_count = v.posting_count, "
         f"last_hash = v.last_hash FROM (VALUES {values}) v(id, balance, posting_count, last_hash) "
@@ -190,9 +191,11 @@ def record(
     rule_code: str = "",
     rule_version: int | None = None,
     reverses: LedgerTransaction | None = None,
+    occurred_on: dt.date | None = None,
 ) -> LedgerTransaction:
     """Record one balanced transaction. Raises LedgerError (insufficient_points, key_reused,
-    already_reversed). Locks the household accounts among ``legs``."""
+    already_reversed). Locks the household accounts among ``legs``. ``occurred_on`` is the day
+    of the event the points are for (default: today, in the campaign's time zone)."""
     _check_legs(legs, idempotency_key)
     household_ids = sorted(
         {leg.account.pk for leg in legs if leg.account.kind == Account.Kind.HOUSEHOLD}
@@ -218,6 +221,7 @@ def record(
             rule_code=rule_code,
             rule_version=rule_version,
             reverses=reverses,
+            occurred_on=occurred_on,
         )
 
 
@@ -326,6 +330,7 @@ def _record_locked(
     rule_code: str = "",
     rule_version: int | None = None,
     reverses: LedgerTransaction | None = None,
+    occurred_on: dt.date | None = None,
 ) -> LedgerTransaction:
     """The rest of ``record`` once the household accounts (``locked``) are locked."""
     # The key is looked up under the lock only: a retry that waited for the lock finds the
@@ -349,6 +354,7 @@ def _record_locked(
     # Nothing was written before this point, so a refusal above leaves the caller's transaction
     # usable; a failed write below marks it (or ours) for rollback.
     now = timezone.now()
+    occurred_on = occurred_on or timezone.localdate(now)
     entry = inserted(
         LedgerTransaction,
         kind=kind,
@@ -361,6 +367,7 @@ def _record_locked(
         rule_code=rule_code,
         rule_version=rule_version,
         reverses=reverses,
+        occurred_on=occurred_on,
         created_at=now,
     )
     at = connection.ops.adapt_datetimefield_value(now)
@@ -375,6 +382,7 @@ def _record_locked(
         rule_code,
         rule_version,
         entry.reverses_id,
+        connection.ops.adapt_datefield_value(occurred_on),
         at,
     ]
     with transaction.atomic(savepoint=False), prepared_cursor() as cursor:
@@ -415,8 +423,10 @@ def points_award(
     source: Source | None = None,
     rule_code: str = "",
     rule_version: int | None = None,
+    occurred_on: dt.date | None = None,
 ) -> LedgerTransaction:
-    """Move points from the funding area's pool (default: the district's) to the household."""
+    """Move points from the funding area's pool (default: the district's) to the household.
+    ``occurred_on``: the day of the event the points are for (the caps count by it)."""
     if amount <= 0:
         raise ValueError("an award is positive")
     return _record_household(
@@ -431,6 +441,7 @@ def points_award(
         source=source,
         rule_code=rule_code,
         rule_version=rule_version,
+        occurred_on=occurred_on,
     )
 
 
@@ -476,6 +487,7 @@ def _reversal(
         rule_code=original.rule_code,
         rule_version=original.rule_version,
         reverses=original,
+        occurred_on=original.occurred_on,
     )
 
 
@@ -570,6 +582,7 @@ def points_deduct(
     source: Source | None = None,
     rule_code: str = "",
     rule_version: int | None = None,
+    occurred_on: dt.date | None = None,
 ) -> LedgerTransaction:
     """A deduction under a rule: points go back to the pool, never below zero (refused)."""
     if amount <= 0:
@@ -586,4 +599,5 @@ def points_deduct(
         source=source,
         rule_code=rule_code,
         rule_version=rule_version,
+        occurred_on=occurred_on,
     )

@@ -10,6 +10,7 @@ from points.exceptions import LedgerError
 from points.models import (
     Account,
     AppraisalCampaign,
+    AppraisalResult,
     Commendation,
     LedgerTransaction,
     Objection,
@@ -291,6 +292,10 @@ def test_honour_board_and_publicity_lists(world, django_assert_max_num_queries):
         ("吴大勇家", "四星美家 · 80.0"),
     ]
     assert publicity_list(area=world["tree"]["town"], today=AFTER) == []
+    # While in publicity nothing is on the honour board.
+    assert honour_board_list(area=world["tree"]["district"]) == []
+    assert honour_board_periods(area=world["tree"]["district"]) == []
+    assert publicity_end_run(today=AFTER).awarded == 2
     with django_assert_max_num_queries(8):
         board = honour_board_list(area=world["tree"]["district"])
     assert [(e.title, e.stars, e.score) for e in board] == [
@@ -303,3 +308,38 @@ def test_honour_board_and_publicity_lists(world, django_assert_max_num_queries):
     assert [(p.period_on, p.entries) for p in periods] == [(START, 2)]
     other = world["tree"]["villages"][1]
     assert honour_board_list(area=other) == [] and publicity_list(area=other, today=PUBLICITY) == []
+
+
+def test_the_honour_board_shows_only_what_ended_its_publicity_without_an_open_objection(world):
+    """Results and commendations in publicity are not on the board; one with an open objection
+    stays off after the publicity ends, until the objection is answered and the points paid."""
+    scored_and_verified(world)
+    item = commendation_approve(
+        commendation=commendation_nominate(
+            household=world["neighbour"],
+            title=Commendation.Title.MORAL_MODEL,
+            citation="见义勇为",
+            actor=world["a"],
+            idempotency_key="nominate-board",
+        ),
+        actor=world["town"],
+        starts_on=PUBLICITY,
+    )
+    result = AppraisalResult.objects.get(household=world["house"])
+    objection = objection_raise(
+        target=result, actor=villager_of(world["neighbour"]), reason="分数偏高了", today=PUBLICITY
+    )
+    district = world["tree"]["district"]
+    assert honour_board_list(area=district) == []  # everything is still in publicity
+
+    assert publicity_end_run(today=AFTER).awarded == 2  # the neighbour's result and the title
+    board = honour_board_list(area=district)
+    assert sorted((e.kind, e.name) for e in board) == [
+        ("appraisal", "吴大勇家"),
+        ("commendation", "吴大勇家"),
+    ]
+    assert item.pk and "周桂香家" not in {e.name for e in board}
+
+    objection_resolve(objection=objection, actor=world["b"], is_upheld=False, resolution="核实无误")
+    assert publicity_end_run(today=AFTER).awarded == 1
+    assert "周桂香家" in {e.name for e in honour_board_list(area=district)}

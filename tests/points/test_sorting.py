@@ -1,11 +1,13 @@
 """Garbage-sorting checks: grades to rules and points, caps, conflicts, maker-checker, scope."""
 
 import datetime
+from unittest import mock
 
 import pytest
 
 from points.exceptions import LedgerError
 from points.models import Account, LedgerTransaction, PointsClaim, SortingCheck
+from points.selectors_rules import CAMPAIGN_TZ
 from points.services.claims import claim_approve
 from points.services.ledger import points_award
 from points.services.sorting import sorting_check_record, sorting_round_open
@@ -93,19 +95,49 @@ def test_deduction_stays_within_the_rule_and_never_below_zero(world):
     assert _balance(household) == 0
 
 
+def _on(day: datetime.date, hour: int = 10):
+    """Run as if at ``hour`` o'clock on ``day`` in the campaign's time zone."""
+    at = datetime.datetime(day.year, day.month, day.day, hour, tzinfo=CAMPAIGN_TZ)
+    return mock.patch("django.utils.timezone.now", return_value=at)
+
+
+def _graded_and_approved(world, day, key, approved_on):
+    with _on(day):
+        found = sorting_round_open(village=world["village"], actor=world["scorer"], held_on=day)
+        check = _grade(world, "excellent", key, round=found)
+    with _on(approved_on):
+        claim = claim_approve(claim=check.claim, approver=world["checker"])
+    return check, claim
+
+
 def test_monthly_cap_cuts_the_points(world, tree):
     make_sorting_rules(world["village"], **{"sorting-excellent": {"cap_per_month": 4}})
     paid = []
-    for day in (1, 2):
-        found = sorting_round_open(
-            village=world["village"], actor=world["scorer"], held_on=datetime.date(2026, 11, day)
-        )
-        check = _grade(world, "excellent", f"key-cap-000{day}", round=found)
+    for day in (datetime.date(2026, 11, 1), datetime.date(2026, 11, 2)):
+        check, claim = _graded_and_approved(world, day, f"key-cap-{day:%m%d}", approved_on=day)
         # The village's own rule (version 1 with cap 4) overrides the district's.
         assert check.rule_version.rule.area_id == world["village"].pk
-        claim = claim_approve(claim=check.claim, approver=world["checker"])
         paid.append(claim.transaction.postings.get(account__kind="household").amount)
     assert paid == [3, 1]
+
+
+def test_a_cap_counts_by_the_events_day_whenever_it_is_approved(world, tree):
+    """A claim approved in a later month than its event counts against its event's month, and
+    the month it was approved in keeps its whole cap."""
+    make_sorting_rules(world["village"], **{"sorting-excellent": {"cap_per_month": 4}})
+    november, december = datetime.date(2026, 11, 29), datetime.date(2026, 12, 2)
+    _check, first = _graded_and_approved(world, november, "key-late-1", approved_on=december)
+    _check, late = _graded_and_approved(
+        world, november + datetime.timedelta(days=1), "key-late-2", approved_on=december
+    )
+    _check, current = _graded_and_approved(world, december, "key-late-3", approved_on=december)
+    amounts = [
+        claim.transaction.postings.get(account__kind="household").amount
+        for claim in (first, late, current)
+    ]
+    assert amounts == [3, 1, 3]
+    assert late.transaction.occurred_on == datetime.date(2026, 11, 30)
+    assert current.transaction.occurred_on == december
 
 
 def test_a_repeated_key_returns_the_first_result(world):
