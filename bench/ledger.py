@@ -45,7 +45,11 @@ ROOT = Path(__file__).resolve().parent.parent
 from scratch import create_database, drop_database, start_django  # noqa: E402
 
 WARM_UP = 50
-RAW_STATEMENTS = 4  # SELECT … FOR UPDATE, INSERT transaction, INSERT postings, UPDATE account
+RAW_STATEMENTS = 1  # SELECT meijia_ledger_record(…)
+RAW_CALL = (
+    "SELECT transaction_id, refusal FROM meijia_ledger_record('award', %s, '基准测试', NULL, NULL, "
+    "%s, 'pool', %s, NULL, %s, NULL, NULL, '', NULL, '', NULL, NULL, current_date, now())"
+)
 
 
 def build(households: int) -> tuple[list, list]:
@@ -101,66 +105,21 @@ def services_awards(households: list, first: int, count: int) -> float:
     return time.perf_counter() - started
 
 
-def raw_awards(connection, households: list, pool_id: int, first: int, count: int) -> float:
-    """The same awards in raw SQL on a plain psycopg connection; seconds taken."""
-    from points.models import Account
-    from points.services.ledger import posting_hash
-
-    account_ids = dict(
-        Account.objects.filter(household__in=households).values_list("household_id", "pk")
-    )
-    accounts = [account_ids[household.pk] for household in households]
+def raw_awards(connection, households: list, pool_area_id: int, first: int, count: int) -> float:
+    """The same awards as direct calls of the ledger's SQL function (meijia_ledger_record) on a
+    plain psycopg connection, one transaction each; seconds taken."""
     started = time.perf_counter()
     for serial in range(first, first + count):
-        account_id = accounts[serial % len(accounts)]
-        amount = award_amount(serial)
-        key = f"bench:raw:{serial}"
+        household = households[serial % len(households)]
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT balance, posting_count, last_hash FROM points_account "
-                "WHERE id = %s FOR UPDATE",
-                (account_id,),
+                RAW_CALL,
+                (f"bench:raw:{serial}", household.pk, pool_area_id, award_amount(serial)),
+                prepare=True,
             )
-            balance, count_before, last_hash = cursor.fetchone()
-            cursor.execute(
-                "INSERT INTO points_ledgertransaction (kind, reason, idempotency_key, "
-                "source_type, rule_code, occurred_on, created_at) "
-                "VALUES ('award', %s, %s, '', '', current_date, now()) RETURNING id",
-                ("基准测试", key),
-            )
-            (transaction_id,) = cursor.fetchone()
-            balance, sequence = balance + amount, count_before + 1
-            digest = posting_hash(
-                prev_hash=last_hash,
-                account_id=account_id,
-                sequence=sequence,
-                transaction_id=transaction_id,
-                idempotency_key=key,
-                amount=amount,
-                balance_after=balance,
-            )
-            cursor.execute(
-                "INSERT INTO points_posting (transaction_id, account_id, amount, sequence, "
-                "balance_after, prev_hash, hash, created_at) VALUES "
-                "(%s, %s, %s, %s, %s, %s, %s, now()), (%s, %s, %s, NULL, NULL, '', '', now())",
-                (
-                    transaction_id,
-                    account_id,
-                    amount,
-                    sequence,
-                    balance,
-                    last_hash,
-                    digest,
-                    transaction_id,
-                    pool_id,
-                    -amount,
-                ),
-            )
-            cursor.execute(
-                "UPDATE points_account SET balance = %s, posting_count = %s, last_hash = %s "
-                "WHERE id = %s",
-                (balance, sequence, digest, account_id),
-            )
+            transaction_id, refusal = cursor.fetchone()
+            if refusal or transaction_id is None:
+                raise RuntimeError(f"the function refused award {serial}: {refusal}")
         connection.commit()
     return time.perf_counter() - started
 
@@ -189,7 +148,7 @@ def run(url: str, awards: int, households: int) -> int:
 
     started = time.perf_counter()
     services_households, raw_households = build(households)
-    pool_id = Account.objects.get(kind=Account.Kind.POOL).pk
+    pool_area_id = Account.objects.get(kind=Account.Kind.POOL).area_id
     print(
         f"PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000}, "
         f"Django {django.get_version()}, psycopg {psycopg.__version__}, Python "
@@ -201,9 +160,9 @@ def run(url: str, awards: int, households: int) -> int:
     with psycopg.connect(url) as raw:
         warm = min(WARM_UP, awards)
         services_awards(services_households, -warm, warm)
-        raw_awards(raw, raw_households, pool_id, -warm, warm)
+        raw_awards(raw, raw_households, pool_area_id, -warm, warm)
         services_seconds = services_awards(services_households, 0, awards)
-        raw_seconds = raw_awards(raw, raw_households, pool_id, 0, awards)
+        raw_seconds = raw_awards(raw, raw_households, pool_area_id, 0, awards)
 
     services_rate, raw_rate = awards / services_seconds, awards / raw_seconds
     statements = statements_per_award(services_households)
@@ -212,11 +171,11 @@ def run(url: str, awards: int, households: int) -> int:
         f"{1000 * services_seconds / awards:.2f} ms an award, {statements} SQL statements)"
     )
     print(
-        f"raw SQL:  {raw_rate:8,.0f} awards/s  ({raw_seconds:.2f} s, "
+        f"function: {raw_rate:8,.0f} awards/s  ({raw_seconds:.2f} s, "
         f"{1000 * raw_seconds / awards:.2f} ms an award, {RAW_STATEMENTS} SQL statements)"
     )
     print(
-        f"ratio services ÷ raw: {services_rate / raw_rate:.2f} "
+        f"ratio services ÷ function: {services_rate / raw_rate:.2f} "
         f"(the services take {services_seconds / raw_seconds:.1f}× as long)"
     )
 
@@ -252,6 +211,11 @@ def main(argv: list[str]) -> int:
     if args.awards < 1 or args.households < 1:
         parser.error("--awards and --households must be positive")
     base_url = os.environ.get("DATABASE_URL", "")
+    if not base_url:  # the embedded development server
+        sys.path.insert(0, str(ROOT))
+        from meijia.embedded_pg import development_url
+
+        base_url = development_url()
     if urlsplit(base_url).scheme not in {"postgres", "postgresql", "pgsql"}:
         print(
             "bench/ledger.py measures PostgreSQL (row locks, triggers): set DATABASE_URL to a "

@@ -43,10 +43,11 @@ def test_counter_confirm_statement_budget_and_one_savepoint(client):
     # ledger adds none, and the receipt reads neither the balance nor the lines back.
     assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1, statements
     # Device, household, basket (with the shopkeeper and village checks); then inside the
-    # savepoint: account lock, key, ledger write, card version, receipt, stock with its move.
-    # Each group is written in one statement.
-    assert len(statements) <= 11, statements
+    # savepoint: the ledger's one call (lock, key, write), card version, receipt, stock with its
+    # move.
+    assert len(statements) <= 9, statements
     account = Account.objects.get(household=household)
     assert response.json()["balance_after"] == account.balance == 80
-    # The household's account, and nothing else (stock is locked by its UPDATE).
-    assert sum("FOR UPDATE" in sql for sql in statements) == 1, statements
+    # The household's account is locked inside the ledger's function; stock by its UPDATE.
+    assert sum("meijia_ledger_record(" in sql for sql in statements) == 1, statements
+    assert not any("FOR UPDATE" in sql for sql in statements), statements
