@@ -1,4 +1,4 @@
-"""Awards per second through the ledger services against the same work in raw SQL, as a ratio.
+"""Awards per second through the ledger services against direct calls of its SQL function, as a ratio.
 
     DATABASE_URL=postgres://user@host:port/db .venv/bin/python bench/ledger.py [--awards 2000]
 
@@ -8,30 +8,30 @@ end, also after an error. It gets a district with two villages and two equal set
 (``--households`` each, default 200), so both sides start from the same state:
 
 * services: ``points_award`` for each award, one database transaction each, through Django;
-* raw: the minimum the invariants require, through a plain psycopg connection, per award in one
-  transaction: ``SELECT … FOR UPDATE`` the household account, ``INSERT`` the ledger transaction,
-  ``INSERT`` both postings (the hash chain computed in Python with the same ``posting_hash``),
-  ``UPDATE`` the account's cached balance, count and chain head. The unique idempotency key is left
-  to its constraint (no look-up first), and psycopg prepares the repeated statements by itself.
+* function: the ledger's PostgreSQL function ``meijia_ledger_record`` (points/sql/), which every
+  service calls, called directly through a plain psycopg connection, one transaction and one
+  prepared statement per award: the floor under the services, so the ratio is what Python and
+  Django add.
 
 Awards go round-robin over the households with unique keys; each side has an untimed warm-up.
 Afterwards ``ledger_problems_list()`` verifies every chain and balance (the run fails if the
 services' accounts show a problem). Django runs with DEBUG off (DEBUG on records every query).
 
-Recorded result, 2026-11, on a 2-vCPU container that was also running other test suites (load
-average about 2, so expect +-30%); Python 3.11.7, Django 5.2.19, psycopg 3.3.9, PostgreSQL 15.20
-on localhost; ``--awards 2000``, 200 households a side:
+Recorded result, 2026-12-03 09:11 UTC, on the 2-vCPU container while other engineers' test
+suites ran on it (load average 6.6-7.4: absolute figures are low, the ratio is what to read);
+Python 3.11.7, Django 5.2.19, psycopg 3.3.9, PostgreSQL 15.20 on localhost; ``--awards 1000``,
+200 households a side:
 
-    services:       96 awards/s  (20.89 s, 10.45 ms an award, 11 SQL statements)
-    raw SQL:       916 awards/s  (2.18 s, 1.09 ms an award, 4 SQL statements)
-    ratio services ÷ raw: 0.10 (the services take 9.6× as long)
-    verification: 400 accounts, 4,101 transactions, 4,101 household postings in 1.3 s; problems: 0
+    services:      116 awards/s  (8.63 s, 8.63 ms an award, 2 SQL statements)
+    function:      138 awards/s  (7.24 s, 7.24 ms an award, 1 SQL statements)
+    ratio services ÷ function: 0.84 (the services take 1.2× as long)
+    verification: 400 accounts, 2,101 transactions, 2,101 household postings; problems: 0
 
-The services' 11 statements: the village's root (the district), the pool and the household account
-(get_or_create each), the idempotency key, then under the lock the account again (FOR UPDATE), the
-key again, a savepoint, the transaction, its release, the postings, the account. The time goes to
-the ORM building those queries in Python, not to PostgreSQL: with the statements unprepared or
-bound client-side, as Django does, the raw loop is about as fast.
+The services' two statements: the household's district (the village's root, for the pool) and the
+function's call. Most of either side's time is the COMMIT waiting for the shared disk.
+
+Before the function (2026-11, the Python write path, 11 statements an award): services 96
+awards/s against 916 for four raw SQL statements with the hash chain computed in Python (0.10).
 """
 
 import argparse

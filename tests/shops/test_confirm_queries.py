@@ -40,14 +40,15 @@ def test_counter_confirm_statement_budget_and_one_savepoint(client):
     assert response.status_code == 200, response.content
     statements = [query["sql"] for query in captured.captured_queries]
     # The redemption's own atomic block (a savepoint inside the test's transaction); the
-    # ledger adds none, and the receipt reads neither the balance nor the lines back.
+    # ledger adds none.
     assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1, statements
-    # Device, household, basket (with the shopkeeper and village checks); then inside the
-    # savepoint: the ledger's one call (lock, key, write), card version, receipt, stock with its
-    # move.
-    assert len(statements) <= 9, statements
+    # Device and household (the code's read); then inside the savepoint one call that locks the
+    # household's account (through the ledger's function), spends the card's code, writes the
+    # receipt and takes the stock with its move; then the receipt's lines for the answer.
+    writes = [sql for sql in statements if not sql.startswith(("SAVEPOINT", "RELEASE"))]
+    assert sum("meijia_redemption_confirm(" in sql for sql in writes) == 1, statements
+    assert len(writes) <= 4, statements
     account = Account.objects.get(household=household)
     assert response.json()["balance_after"] == account.balance == 80
-    # The household's account is locked inside the ledger's function; stock by its UPDATE.
-    assert sum("meijia_ledger_record(" in sql for sql in statements) == 1, statements
+    # Nothing is locked from Python: the function takes the locks in their fixed order.
     assert not any("FOR UPDATE" in sql for sql in statements), statements
