@@ -92,6 +92,7 @@ class Server:
     def _prepare_folder(self) -> None:
         """As root: the system user must own the data folder and reach the binaries."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)  # PostgreSQL refuses a data folder others can read
         if not _is_root():
             return
         import pwd

@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "meijia.middleware.RequireStaffTwoFactorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "campaigns.cache.PageCacheMiddleware",
+    "meijia.db_router.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "meijia.urls"
@@ -141,6 +142,34 @@ if env_bool("DB_PREPARED_STATEMENTS", True):
     # cursors bind on the client and never prepare, so nothing else changes. Off behind a
     # pooler that cannot carry prepared statements (PgBouncer in transaction mode before 1.21).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+# Read replicas (optional, comma-separated URLs): meijia.db_router sends the reads that may lag a
+# second (the views below, on GET) to one of them; everything else stays on the primary. In tests
+# each replica mirrors the test database (its own server, the test database's name).
+for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    _replica = dj_database_url.parse(
+        _url,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_index}"] = _replica
+DATABASE_ROUTERS = ["meijia.db_router.ReplicaRouter"]
+# Views whose GET may read a replica (a second behind): campaign pages (with their honour boards
+# and rules pages), a household's points history (page and API), the publicity list, the register
+# export, a store's monthly statement, the work desk's reports and change histories.
+# Not the counter, the household's page (its balance after a redemption), approvals or the code.
+REPLICA_READ_VIEWS = {
+    "wagtail_serve",
+    "household_history",
+    "api-v1:household_history",
+    "points:publicity",
+    "registry_admin:register_export",
+    "shops:counter_settlement",
+    "wagtailadmin_reports:site_history",
+    "wagtailadmin_reports:aging_pages",
+    "wagtailadmin_reports:page_types_usage",
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, import progress): shared across processes in production ------------
