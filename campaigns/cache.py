@@ -1,7 +1,7 @@
 """The page cache for anonymous readers.
 
-Whole campaign pages are kept in Django's cache (Redis in production) for readers who are not
-signed in (no session cookie, no pending messages): a hit costs two cache reads and no database
+Whole campaign pages are kept in Django's "pages" cache (Redis in production; skipped, every
+page rendered, while Redis cannot be reached: meijia/cache.py) for readers who are not signed in (no session cookie, no pending messages): a hit costs two cache reads and no database
 query. Pages say they may be cached (``CampaignBasePage.get_context``); their CSRF tokens are
 rendered as a placeholder which each reader's own token replaces on the way out. Publishing,
 unpublishing, moving or deleting any page, and any class sign-up, empties the cache by moving to
@@ -11,7 +11,7 @@ a new generation (old keys are never read again and expire by themselves).
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
@@ -20,10 +20,12 @@ _PLACEHOLDER = CSRF_PLACEHOLDER.encode()
 GENERATION_KEY = "campaigns:page-cache:generation"
 ALLOWED_PARAMETERS = {"period"}
 SKIPPED_PREFIXES = ("/admin/", "/accounts/", "/api/", "/static/", "/media/", "/documents/")
+CACHE_ALIAS = "pages"
 
 
 def page_cache_clear() -> None:
     """Forget every cached page (at once, for every web process sharing the cache)."""
+    cache = caches[CACHE_ALIAS]
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:
@@ -31,6 +33,7 @@ def page_cache_clear() -> None:
 
 
 def _generation() -> int:
+    cache = caches[CACHE_ALIAS]
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         cache.add(GENERATION_KEY, 1, None)
@@ -68,6 +71,7 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not is_cacheable_request(request):
             return self.get_response(request)
+        cache = caches[CACHE_ALIAS]
         key = page_cache_key(request)
         cached = cache.get(key)
         if cached is not None:

@@ -1,20 +1,75 @@
-"""How django-allauth meets the register: phone numbers, SMS codes, villager accounts, WeChat."""
+"""How django-allauth meets the register: phone numbers, SMS codes, villager accounts, WeChat;
+and the one sign-in.
 
+Every way in goes through allauth's sign-in, with its rate limits (settings.ACCOUNT_RATE_LIMITS)
+and its login stages (the second factor among them). ``SignInBackend`` is the project's only
+authentication backend, and it checks a password only while ``AccountAdapter.authenticate`` (that
+is: allauth's sign-in and reauthentication, after their rate limit) is asking. Wagtail's and
+Django's own login forms, HTTP basic auth, or any future caller of
+``django.contrib.auth.authenticate()`` get no user. Which roles must have used their second factor
+in the session is meijia/middleware.py's.
+"""
+
+import contextvars
+import logging
+import re
 import secrets
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.auth_backends import AuthenticationBackend
 from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
+from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
+from meijia.network import client_address
 from meijia.tasks import send_sms
 from registry.fields import PhoneFormField
+from registry.identity import mask_phone
 from registry.models import User
 from registry.services import villager_account_for_phone, villager_link
+
+logger = logging.getLogger(__name__)
+
+_checking_password = contextvars.ContextVar("meijia_checking_password", default=False)
+# A mainland mobile number anywhere in a text (with an optional +86), to be masked.
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[ -]?)?(1[3-9]\d{9})(?!\d)")
+# allauth messages our own pages already say, masked (the code page names the number).
+_MESSAGES_SAID_BY_OUR_PAGES = {"account/messages/login_code_sent.txt"}
+
+
+def mask_phones_in(text: str) -> str:
+    return _PHONE_IN_TEXT.sub(lambda match: mask_phone(match.group(1)), text)
+
+
+def _queue_sign_in_sms(phone: str, text: str) -> None:
+    """Queue a sign-in text. If the queue cannot be reached the person is told so on the next page
+    (they are waiting for the code), instead of an error page."""
+    try:
+        send_sms.delay(phone, text)
+    except BrokerUnreachable:
+        logger.error("A sign-in text was not queued: the Celery broker cannot be reached")
+        if allauth_context.request is not None:
+            messages.error(
+                allauth_context.request,
+                _("The text could not be sent just now. Wait a minute and ask for a code again."),
+            )
+
+
+class SignInBackend(AuthenticationBackend):
+    """allauth's backend (user name or phone with a password; Django's permissions), answering only
+    inside ``AccountAdapter.authenticate``."""
+
+    def authenticate(self, request, **credentials):
+        if not _checking_password.get():
+            return None
+        return super().authenticate(request, **credentials)
 
 
 def user_display(user) -> str:
@@ -43,6 +98,46 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return False
 
+    def authenticate(self, request, **credentials):
+        """allauth's password check (rate limit first); the only one ``SignInBackend`` answers."""
+        token = _checking_password.set(True)
+        try:
+            return super().authenticate(request, **credentials)
+        finally:
+            _checking_password.reset(token)
+
+    def get_client_ip(self, request) -> str:
+        return client_address(request) or super().get_client_ip(request)
+
+    def add_message(
+        self,
+        request,
+        level,
+        message_template=None,
+        message_context=None,
+        extra_tags="",
+        message=None,
+    ) -> None:
+        """allauth's messages, never with a full phone number (PIPL); none that our own page
+        already says."""
+        if message_template in _MESSAGES_SAID_BY_OUR_PAGES:
+            return
+        if message_context:
+            message_context = {
+                key: mask_phones_in(value) if isinstance(value, str) else value
+                for key, value in message_context.items()
+            }
+        if message is not None:
+            message = mask_phones_in(str(message))
+        super().add_message(
+            request,
+            level,
+            message_template=message_template,
+            message_context=message_context,
+            extra_tags=extra_tags,
+            message=message,
+        )
+
     def phone_form_field(self, **kwargs):
         return ChinaPhoneField(**kwargs)
 
@@ -52,14 +147,14 @@ class AccountAdapter(DefaultAccountAdapter):
             "[%(sign)s] Your sign-in code is %(code)s. It is valid for %(minutes)s minutes. "
             "Never tell it to anyone."
         ) % {"sign": settings.SMS_SIGN_NAME, "code": code, "minutes": minutes}
-        transaction.on_commit(lambda: send_sms.delay(phone, text))
+        transaction.on_commit(lambda: _queue_sign_in_sms(phone, text))
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
         text = _(
             "[%(sign)s] This number is not in any household register. Ask your village committee "
             "to add it."
         ) % {"sign": settings.SMS_SIGN_NAME}
-        transaction.on_commit(lambda: send_sms.delay(phone, text))
+        transaction.on_commit(lambda: _queue_sign_in_sms(phone, text))
 
     def set_phone(self, user, phone: str, verified: bool) -> None:
         user.phone = phone

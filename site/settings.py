@@ -1,10 +1,12 @@
 """Settings for every environment, read from environment variables.
 
 Development needs none of them: PostgreSQL embedded from a wheel (meijia.embedded_pg), Celery in
-eager mode, SMS codes printed to the console and media on the local disk. ``MEIJIA_ENV=production`` turns on the secure defaults and refuses to start
-without ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL``.
+eager mode, SMS codes printed to the console and media on the local disk. ``MEIJIA_ENV=production``
+turns on the secure defaults and refuses to start when a setting would make it unsafe
+(``production_problems`` below says which and what to set).
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -34,15 +36,63 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 ENVIRONMENT = env("MEIJIA_ENV", "development")
 PRODUCTION = ENVIRONMENT == "production"
+# Signs sessions and the printed cards' QR codes: a card signed with this key must never be
+# accepted in production, so production refuses to start with it.
+DEVELOPMENT_SECRET_KEY = "dev-only-meijia-key-never-used-in-production-0123456789abcdef"  # noqa: S105
 
-if PRODUCTION:
-    missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL") if not env(name)]
-    if missing:
-        raise ImproperlyConfigured(
-            "MEIJIA_ENV=production needs these environment variables: " + ", ".join(missing)
+
+def production_problems() -> list[str]:
+    """What the environment lacks for production, each with what to set (empty: safe to start)."""
+    problems = [
+        f"{name} is not set."
+        for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")
+        if not env(name)
+    ]
+    secret_key = env("SECRET_KEY")
+    if secret_key and (
+        secret_key == DEVELOPMENT_SECRET_KEY
+        or secret_key.startswith(("dev-only-", "django-insecure-"))
+        or len(secret_key) < 50
+        or len(set(secret_key)) < 5
+    ):
+        problems.append(
+            "SECRET_KEY must be 50 or more random characters of your own, not the repository's "
+            "development key: python -c 'from django.core.management.utils import "
+            "get_random_secret_key as k; print(k())'."
         )
+    if not env("REDIS_URL"):
+        problems.append(
+            "REDIS_URL is not set (e.g. redis://127.0.0.1:6379/1): without it every web process "
+            "keeps its own rate limits and guess counters."
+        )
+    if not env("CELERY_BROKER_URL"):
+        problems.append(
+            "CELERY_BROKER_URL is not set (e.g. redis://127.0.0.1:6379/0): without it tasks run "
+            "inside web requests."
+        )
+    if env_bool("CELERY_TASK_ALWAYS_EAGER", False):
+        problems.append(
+            "CELERY_TASK_ALWAYS_EAGER must be off in production (unset it): tasks run inside web "
+            "requests."
+        )
+    sms_backend = env("SMS_BACKEND", "http")
+    if sms_backend != "http":
+        problems.append(
+            f"SMS_BACKEND={sms_backend} sends no text: set SMS_BACKEND=http (or leave it unset) "
+            "with SMS_GATEWAY_URL."
+        )
+    elif not env("SMS_GATEWAY_URL"):
+        problems.append(
+            "SMS_GATEWAY_URL is not set: SMS_BACKEND=http posts every text to it "
+            "(docs/deployment.md, SMS gateway)."
+        )
+    return problems
 
-SECRET_KEY = env("SECRET_KEY", "dev-only-meijia-key-never-used-in-production-0123456789abcdef")
+
+if PRODUCTION and (unsafe := production_problems()):
+    raise ImproperlyConfigured("MEIJIA_ENV=production refuses to start:\n- " + "\n- ".join(unsafe))
+
+SECRET_KEY = env("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -83,6 +133,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "meijia.network.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -172,25 +223,65 @@ REPLICA_READ_VIEWS = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (rate limits, import progress): shared across processes in production ------------
+# --- Cache -----------------------------------------------------------------------------------
+# "default" holds what must be shared by every process: sign-in rate limits, the counter's guess
+# counters, import progress, Wagtail's site paths. "pages" holds the anonymous readers' page cache
+# (campaigns/cache.py). Both live in Redis; while Redis cannot be reached (meijia/cache.py),
+# "default" carries on in the database table of "database" (limits keep holding, shared by every
+# process) and "pages" is skipped (every page is rendered).
 REDIS_URL = env("REDIS_URL")
+DATABASE_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "meijia_cache",
+    "KEY_PREFIX": "meijia",
+}
 if REDIS_URL:
+    _redis_options = {
+        # Fail fast when Redis is away; the fallback takes over (meijia/cache.py).
+        "socket_connect_timeout": float(env("REDIS_TIMEOUT", "0.5")),
+        "socket_timeout": float(env("REDIS_TIMEOUT", "0.5")),
+    }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "meijia.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "meijia",
-        }
+            "OPTIONS": {**_redis_options, "FALLBACK": "database"},
+        },
+        "pages": {
+            "BACKEND": "meijia.cache.FallbackRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "meijia-pages",
+            "OPTIONS": {**_redis_options, "FALLBACK": None},
+        },
+        "database": DATABASE_CACHE,
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+        "database": DATABASE_CACHE,
+    }
+
+# --- Client addresses behind our own proxy ----------------------------------------------------
+# Addresses or networks of the proxies in front of gunicorn (nginx: 127.0.0.1). Only when a
+# request comes from one of them is the client's address taken from X-Forwarded-For (the
+# rightmost hop that is not one of them) or X-Real-IP (meijia/network.py). Empty: REMOTE_ADDR.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an address or network (e.g. 127.0.0.1,10.0.0.0/8)."
+        ) from _error
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "registry.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend, which checks a password only inside allauth's sign-in (its rate limits, then its
+# second-factor stage): Wagtail's and Django's own login forms, or any other caller of
+# django.contrib.auth.authenticate(), get no user (meijia/accounts.py, SignInBackend).
+AUTHENTICATION_BACKENDS = ["meijia.accounts.SignInBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -223,13 +314,20 @@ ACCOUNT_LOGOUT_ON_GET = False
 # Accounts are made from the household register, never by self-service sign-up.
 ACCOUNT_ALLOW_SIGNUPS = False
 ACCOUNT_FORMS = {"request_login_code": "meijia.accounts.RequestLoginCodeForm"}
+# Per account ("key": the phone number or user name typed) as well as per client address (the real
+# client's, behind our proxy: TRUSTED_PROXIES). Counted in the shared cache (database while Redis
+# is away).
 ACCOUNT_RATE_LIMITS = {
-    # per phone number and per client address; codes are expensive and guessable
-    "request_login_code": "3/m/key,10/h/key,20/m/ip",
+    # codes are expensive (an SMS each) and guessable: per phone a minute, an hour and a day
+    "request_login_code": "3/m/key,10/h/key,20/d/key,20/m/ip",
+    # every password (and second-factor code) tried, per address and per account; a right one
+    # is given back (allauth), so 5 wrong ones lock that account's sign-in for 5 minutes
     "login_failed": "10/m/ip,5/300s/key",
     "login": "30/m/ip",
     "change_phone": "1/m/user",
+    # allauth's defaults hold for the rest (reauthenticate, change_password, reset_password, …)
 }
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "美家"
 # Roles whose accounts must have TOTP before they may use the site.
@@ -298,6 +396,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 WAGTAIL_SITE_NAME = "美家"
 WAGTAILADMIN_BASE_URL = env("BASE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "account_login"
+# Private pages send readers to the one sign-in too; Wagtail's own login and password forms are
+# not used (meijia/urls.py sends their URLs to allauth's).
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

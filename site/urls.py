@@ -22,6 +22,9 @@ urlpatterns = [
     path("site/", include("campaigns.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
+    # Wagtail's and Django's own login forms lead to the one sign-in (meijia/accounts.py).
+    path("admin/login/", views.sign_in_elsewhere),
+    path("_util/login/", views.sign_in_elsewhere),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

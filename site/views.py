@@ -1,8 +1,9 @@
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 from wagtail.models import Site
 from wagtail.views import serve as wagtail_serve
@@ -115,3 +116,15 @@ def text_size(request: HttpRequest) -> HttpResponse:
         "mj_text", size, max_age=TEXT_COOKIE_AGE, samesite="Lax", secure=request.is_secure()
     )
     return response
+
+
+def sign_in_elsewhere(request: HttpRequest) -> HttpResponse:
+    """Wagtail's and Django's login URLs (any method): the one sign-in is allauth's, with its rate
+    limits and second factor (meijia/accounts.py). No password is read here."""
+    url = reverse("account_login")
+    next_url = request.GET.get("next") or request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        url += "?" + urlencode({"next": next_url})
+    return HttpResponseRedirect(url)

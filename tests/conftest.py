@@ -1,4 +1,7 @@
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -45,10 +48,21 @@ def _test_settings(settings, tmp_path):
         },
     }
     sms.outbox.clear()
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
     yield
+
+
+@pytest.fixture
+def pg_folder():
+    """A folder for servers' data outside pytest's own temporary tree: as root the servers run
+    as the system user embedded_postgres, and every pytest session on the machine resets that
+    tree to 0700 (the user could no longer reach its data)."""
+    folder = Path(tempfile.mkdtemp(prefix="meijia-pg-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

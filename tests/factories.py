@@ -111,3 +111,26 @@ def make_staff(role: str, area: Area, **kwargs) -> User:
 
 
 Role = RoleAssignment.Role
+
+
+def force_login_with_totp(client, user: User) -> None:
+    """Sign ``user`` in as allauth leaves a session whose sign-in used a TOTP code (roles in
+    settings.MEIJIA_TWO_FACTOR_REQUIRED_ROLES reach nothing without one: meijia/middleware.py)."""
+    import time
+
+    from allauth.account.internal.flows.login import (
+        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+        AUTHENTICATION_METHODS_SESSION_KEY,
+    )
+    from allauth.mfa.models import Authenticator
+
+    authenticator, _created = Authenticator.objects.get_or_create(
+        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "x"}}
+    )
+    client.force_login(user)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "mfa", "at": time.time(), "id": authenticator.pk, "type": "totp"}
+    ]
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session.save()

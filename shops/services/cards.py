@@ -7,11 +7,13 @@ WPS, pdf.js, Ghostscript, the phones' viewers) supplies the glyphs. QR images ar
 """
 
 import io
+import logging
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerUnreachable
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -25,6 +27,8 @@ from registry.qr import qr_png
 from registry.scoping import visible_to
 from shops.exceptions import ShopError
 from shops.models import CardPrintJob
+
+logger = logging.getLogger(__name__)
 
 FONT = "STSong-Light"
 COLUMNS, ROWS = 2, 4
@@ -69,10 +73,27 @@ def card_print_request(
     job = CardPrintJob.objects.create(
         requested_by=actor, village=village, household_ids=ids, total=total
     )
+    transaction.on_commit(lambda: _queue_printing(job_id=job.pk))
+    return job
+
+
+def _queue_printing(*, job_id: int) -> None:
+    """Hand the job to Celery. If the queue cannot be reached the job says so (its page shows the
+    reason to the person who asked) instead of waiting for ever."""
     from shops.tasks import print_cards
 
-    transaction.on_commit(lambda: print_cards.delay(job.pk))
-    return job
+    try:
+        print_cards.delay(job_id)
+    except BrokerUnreachable:
+        logger.error("Card printing job %s not queued: the Celery broker cannot be reached", job_id)
+        CardPrintJob.objects.filter(pk=job_id, status=CardPrintJob.Status.QUEUED).update(
+            status=CardPrintJob.Status.FAILED,
+            error=_(
+                "The printing queue cannot be reached, so nothing will be printed. "
+                "Try again in a few minutes."
+            ),
+            finished_at=timezone.now(),
+        )
 
 
 def _draw_card(pdf: canvas.Canvas, household: Household, x: float, y: float, w: float, h: float):

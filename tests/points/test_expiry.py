@@ -339,15 +339,13 @@ def test_a_redemption_between_reading_and_expiring_is_not_expired_twice():
 
 @pytest.mark.django_db
 def test_district_admin_sets_the_policy_in_the_work_desk(client, tree):
-    from allauth.mfa.models import Authenticator
     from django.urls import reverse
 
     from points.models import ExpiryPolicy
-    from tests.factories import Role, make_staff, make_tree
+    from tests.factories import Role, force_login_with_totp, make_staff, make_tree
 
     admin = make_staff(Role.DISTRICT_ADMIN, tree["district"])
-    Authenticator.objects.create(user=admin, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    client.force_login(admin)
+    force_login_with_totp(client, admin)
     response = client.post(
         reverse("points_expiry:add"),
         {

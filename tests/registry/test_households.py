@@ -6,7 +6,13 @@ from django.urls import reverse
 from registry.exceptions import RegisterError
 from registry.models import Household, HouseholdEvent, Member
 from registry.services import household_merge, household_move, household_update
-from tests.factories import MemberFactory, Role, make_household, make_staff
+from tests.factories import (
+    MemberFactory,
+    Role,
+    force_login_with_totp,
+    make_household,
+    make_staff,
+)
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 23)
@@ -248,13 +254,10 @@ def test_a_masked_value_that_does_not_match_is_refused(client, tree):
 
 
 def test_district_admin_creates_a_village_under_a_town(client, tree):
-    from allauth.mfa.models import Authenticator
-
     from registry.models import Area
 
     admin = make_staff(Role.DISTRICT_ADMIN, tree["district"])
-    Authenticator.objects.create(user=admin, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    client.force_login(admin)
+    force_login_with_totp(client, admin)
     response = client.post(
         reverse("registry_area:add"),
         {"parent": tree["town"].pk, "name": "新建村", "code": "379900009999", "kind": "village"},
@@ -276,14 +279,11 @@ def test_area_listing_is_scoped(client, tree):
 
 
 def test_district_admin_gets_404_for_another_districts_areas(client, tree):
-    from allauth.mfa.models import Authenticator
-
     from tests.factories import make_tree
 
     other = make_tree(villages=1)
     admin = make_staff(Role.DISTRICT_ADMIN, tree["district"])
-    Authenticator.objects.create(user=admin, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    client.force_login(admin)
+    force_login_with_totp(client, admin)
     assert (
         client.get(reverse("registry_area:edit", args=[tree["villages"][0].pk])).status_code == 200
     )

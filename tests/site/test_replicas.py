@@ -14,9 +14,9 @@ from meijia.embedded_pg import Server, free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_reads_that_may_lag_go_to_the_replica_and_a_read_after_a_write_to_the_primary(tmp_path):
-    primary = Server(data_dir=tmp_path / "primary", port=free_port(), fast=True)
-    replica = Server(data_dir=tmp_path / "replica", port=free_port(), fast=True)
+def test_reads_that_may_lag_go_to_the_replica_and_a_read_after_a_write_to_the_primary(pg_folder):
+    primary = Server(data_dir=pg_folder / "primary", port=free_port(), fast=True)
+    replica = Server(data_dir=pg_folder / "replica", port=free_port(), fast=True)
     try:
         primary_url = primary.ensure_running()
         replica.initialise_as_replica_of(primary)

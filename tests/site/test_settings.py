@@ -11,6 +11,9 @@ PRODUCTION = {
     "SECRET_KEY": "k" * 20 + "-production-test-secret-key-with-enough-entropy-0123456789",
     "ALLOWED_HOSTS": "meijia.example.cn",
     "DATABASE_URL": "postgres://meijia@127.0.0.1:5432/meijia",
+    "REDIS_URL": "redis://127.0.0.1:6379/1",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "SMS_GATEWAY_URL": "https://sms-relay.internal/send",
 }
 
 
@@ -60,12 +63,12 @@ def test_check_deploy_passes_with_no_warnings():
     assert "no issues" in result.stdout
 
 
-def test_development_starts_with_no_settings_at_all(tmp_path):
+def test_development_starts_with_no_settings_at_all(pg_folder):
     """Without DATABASE_URL, settings start the embedded PostgreSQL (here in a throwaway folder,
     on a free port) and create its database."""
     from meijia.embedded_pg import Server, free_port
 
-    server = Server(data_dir=tmp_path / "pgdata", port=free_port())
+    server = Server(data_dir=pg_folder / "pgdata", port=free_port())
     moved = {"MEIJIA_PGDATA": str(server.data_dir), "MEIJIA_PGPORT": str(server.port)}
     try:
         result = _run(["migrate", "--plan"], moved)
