@@ -16,9 +16,7 @@ run: setup
 	$(PY) manage.py seed_demo
 	@echo ""
 ifeq ($(strip $(DATABASE_URL)),)
-	@echo "PostgreSQL (embedded) keeps the demo's data in $(CURDIR)/.pgdata (127.0.0.1:54329)."
-	@echo "It keeps running after this; 'make stop-db' stops it, 'make clean-db' deletes the data"
-	@echo "(the next 'make run' starts again from scratch)."
+	@$(PY) -m meijia.embedded_pg where
 endif
 	@echo "美家 is at http://127.0.0.1:8000/  (work desk: http://127.0.0.1:8000/admin/)"
 	$(PY) manage.py runserver 127.0.0.1:8000
@@ -32,7 +30,7 @@ stop-db: $(STAMP)
 	$(PY) -m meijia.embedded_pg stop
 
 clean-db: stop-db
-	rm -rf .pgdata
+	rm -rf $${MEIJIA_PGDATA:-.pgdata}
 
 setup: $(STAMP) vendor
 	$(PY) manage.py migrate --noinput

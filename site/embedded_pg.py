@@ -199,12 +199,20 @@ def _throwaway(command: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    usage = "usage: python -m meijia.embedded_pg (url | stop | throwaway -- COMMAND…)"
+    usage = "usage: python -m meijia.embedded_pg (url | where | stop | throwaway -- COMMAND…)"
     if not argv:
         print(usage, file=sys.stderr)
         return 2
     if argv[0] == "url":
         print(development_url())
+        return 0
+    if argv[0] == "where":  # what `make run` tells a newcomer
+        server = development_server()
+        print(
+            f"PostgreSQL (embedded) keeps the demo's data in {server.data_dir} and listens on "
+            f"127.0.0.1:{server.port}.\nIt keeps running after this: 'make stop-db' stops it; "
+            "'make clean-db' deletes the data, and the next 'make run' starts from scratch."
+        )
         return 0
     if argv[0] == "stop":
         development_server().stop()
