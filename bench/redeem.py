@@ -45,13 +45,25 @@ psycopg 3.3, PostgreSQL 15 on localhost, gunicorn 4 workers x 4 threads, ``--sec
     hot           16      52.7   284.3   633.8      921.6      155.6      0.34     167.5      1.08
     books: 0 balances differ from their postings, 0 items from their moves
 
+A second run at 09:41 UTC (load average 5.6 rising to 8.8 during it), same settings:
+
+    case     clients  redeem/s  p50 ms  p99 ms  trivial/s  pgbench/s  ÷pgbench  1-trip/s  ÷pgbench
+    spread         1      76.0    12.7    29.0      536.5      222.0      0.34     185.5      0.84
+    spread         4     113.4    30.3    80.9      740.4      604.7      0.19     341.3      0.56
+    spread        16      79.5   185.9   386.1     1203.2      881.6      0.09     210.0      0.24
+    hot            1      57.6    16.1    40.5      491.9      277.8      0.21     157.2      0.57
+    hot            4     113.2    33.0    76.3      793.5      236.3      0.48     268.3      1.14
+    hot           16      81.3   180.0   397.1      920.9      177.0      0.46     191.1      1.08
+    books: 0 balances differ from their postings, 0 items from their moves
+
 The four statements: the device (token), the household behind the card (the code's read), the
 function, and the receipt's lines for the answer. Measured in-process in the same hour (200
 confirmations, ``track_functions``): 13 ms a confirmation, of which the two functions take 1.3 ms
 in PostgreSQL (0.5 ms the ledger's), Python about 2 ms, and the rest waits for PostgreSQL, most
 of it the COMMIT's WAL flush (7 ms on the shared, busy disk). The target (0.40 of pgbench at
-1/4/16 clients, p99 under 100 ms at 16) was not reached in this run: only hot at 1 client; the
-loaded machine makes these ratios say little (the 1-trip probe, the earlier ceiling, moved from
+1/4/16 clients, p99 under 100 ms at 16) was not reached in these runs: only hot at 1 client (first
+run) and hot at 4 and 16 (second); spread at 16 clients stays near 0.1 and p99 far above 100 ms.
+The loaded machine makes these ratios say little (the 1-trip probe, the earlier ceiling, moved from
 0.41-0.45 to 0.31-0.63 in the same run). Re-measure on an idle machine.
 
 Before (2026-11-23 22:41 UTC, idle machine, 10 statements, Python write path beside SQLite's):
