@@ -1,13 +1,14 @@
 """Plain SQL for the few statements every counter redemption runs.
 
-A confirmation at the counter runs about fifteen statements; built with the ORM, composing them
-took longer than PostgreSQL took to run them, and PostgreSQL spent most of its own time parsing
-and planning them again for every request. So those statements (in ``registry.codes``,
-``points.services.ledger`` and ``shops.services``) are written in SQL and run through
-:func:`prepared_cursor`, which on PostgreSQL binds parameters on the server and keeps each statement
-prepared on the connection. Their rows become ordinary
-model instances with :func:`from_row` (the fields read; every other field deferred and loaded on
-first use, as with ``QuerySet.only``) or :func:`inserted`.
+The counter's confirmation and every change of points run a few statements each (the device, the
+household behind a code, and one call of the ledger's or the counter's PostgreSQL function, see
+docs/ledger.md); built with the ORM, composing them took longer than PostgreSQL took to run them,
+and PostgreSQL spent most of its own time parsing and planning them again for every request. So
+those statements (in ``registry.codes``, ``shops.services.devices``, ``points.services.ledger``
+and ``shops.services.redemptions``) are written in SQL and run through :func:`prepared_cursor`,
+which binds parameters on the server and keeps each statement prepared on the connection. Their
+rows become ordinary model instances with :func:`from_row` (the fields read; every other field
+deferred and loaded on first use, as with ``QuerySet.only``) or :func:`inserted`.
 
 Everything else keeps the ORM. Queries still pass through Django's cursor wrapper, so
 ``CaptureQueriesContext``, ``assertNumQueries`` and execute wrappers see them.
