@@ -331,10 +331,29 @@ def _confirm(
         timezone.localdate(now),
     ]
     try:
-        with transaction.atomic(), prepared_cursor() as cursor:
-            cursor.execute(_SQL_CONFIRM, params)
-            redemption_id, is_new, entry_id, points, balance_after, alerts = cursor.fetchone()
+        with transaction.atomic():
+            with prepared_cursor() as cursor:
+                cursor.execute(_SQL_CONFIRM, params)
+                redemption_id, is_new, entry_id, points, balance_after, alerts = cursor.fetchone()
             if is_new:
+                redemption = inserted(
+                    Redemption,
+                    pk=redemption_id,
+                    store=store,
+                    household=household,
+                    receipt_number=params[13],
+                    idempotency_key=idempotency_key,
+                    points=points,
+                    code_kind=scanned.kind,
+                    ledger_transaction_id=entry_id,
+                    actor=actor,
+                    created_at=now,
+                    void_reason="",
+                )
+                # What the receipt shows without reading it back: the balance it left.
+                redemption.balance_after = balance_after
+                # Side effects, in this transaction: the household's text and the low-stock
+                # alerts the function flagged.
                 transaction.on_commit(_notify_soon)
                 for item_id in alerts:
                     transaction.on_commit(lambda pk=item_id: _low_stock_alert(pk))
@@ -348,22 +367,6 @@ def _confirm(
         if found is None:  # pragma: no cover - the function found it under the same key
             raise ShopError("already_recorded", _("This change was already recorded."))
         return found
-    redemption = inserted(
-        Redemption,
-        pk=redemption_id,
-        store=store,
-        household=household,
-        receipt_number=params[13],
-        idempotency_key=idempotency_key,
-        points=points,
-        code_kind=scanned.kind,
-        ledger_transaction_id=entry_id,
-        actor=actor,
-        created_at=now,
-        void_reason="",
-    )
-    # What the receipt shows without reading it back: the balance this redemption left.
-    redemption.balance_after = balance_after
     return redemption
 
 
