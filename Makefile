@@ -4,19 +4,33 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint messages vendor bench clean
+# Without DATABASE_URL, `make run` uses the project's embedded PostgreSQL (data in .pgdata/, port
+# 54329, kept between runs) and `make test` a throwaway one (meijia.embedded_pg).
+ifeq ($(strip $(DATABASE_URL)),)
+THROWAWAY_DB := $(PY) -m meijia.embedded_pg throwaway --
+endif
+
+.PHONY: run test setup lint messages vendor bench clean stop-db clean-db
 
 run: setup
 	$(PY) manage.py seed_demo
 	@echo ""
+ifeq ($(strip $(DATABASE_URL)),)
+	@$(PY) -m meijia.embedded_pg where
+endif
 	@echo "美家 is at http://127.0.0.1:8000/  (work desk: http://127.0.0.1:8000/admin/)"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(THROWAWAY_DB) sh -c '$(PY) manage.py makemigrations --check --dry-run && $(VENV)/bin/pytest $(PYTEST_ARGS)'
+
+stop-db: $(STAMP)
+	$(PY) -m meijia.embedded_pg stop
+
+clean-db: stop-db
+	rm -rf $${MEIJIA_PGDATA:-.pgdata}
 
 setup: $(STAMP) vendor
 	$(PY) manage.py migrate --noinput
@@ -44,4 +58,5 @@ bench: $(STAMP)
 	$(PY) bench/seed_demo.py
 
 clean:
-	rm -rf $(VENV) node_modules site/static/vendor staticfiles db.sqlite3
+	test ! -x $(PY) || $(PY) -m meijia.embedded_pg stop
+	rm -rf $(VENV) node_modules site/static/vendor staticfiles .pgdata

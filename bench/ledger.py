@@ -1,4 +1,4 @@
-"""Awards per second through the ledger services against the same work in raw SQL, as a ratio.
+"""Awards per second through the ledger services against direct calls of its SQL function, as a ratio.
 
     DATABASE_URL=postgres://user@host:port/db .venv/bin/python bench/ledger.py [--awards 2000]
 
@@ -8,30 +8,30 @@ end, also after an error. It gets a district with two villages and two equal set
 (``--households`` each, default 200), so both sides start from the same state:
 
 * services: ``points_award`` for each award, one database transaction each, through Django;
-* raw: the minimum the invariants require, through a plain psycopg connection, per award in one
-  transaction: ``SELECT … FOR UPDATE`` the household account, ``INSERT`` the ledger transaction,
-  ``INSERT`` both postings (the hash chain computed in Python with the same ``posting_hash``),
-  ``UPDATE`` the account's cached balance, count and chain head. The unique idempotency key is left
-  to its constraint (no look-up first), and psycopg prepares the repeated statements by itself.
+* function: the ledger's PostgreSQL function ``meijia_ledger_record`` (points/sql/), which every
+  service calls, called directly through a plain psycopg connection, one transaction and one
+  prepared statement per award: the floor under the services, so the ratio is what Python and
+  Django add.
 
 Awards go round-robin over the households with unique keys; each side has an untimed warm-up.
 Afterwards ``ledger_problems_list()`` verifies every chain and balance (the run fails if the
 services' accounts show a problem). Django runs with DEBUG off (DEBUG on records every query).
 
-Recorded result, 2026-11, on a 2-vCPU container that was also running other test suites (load
-average about 2, so expect +-30%); Python 3.11.7, Django 5.2.19, psycopg 3.3.9, PostgreSQL 15.20
-on localhost; ``--awards 2000``, 200 households a side:
+Recorded result, 2026-12-03 09:11 UTC, on the 2-vCPU container while other engineers' test
+suites ran on it (load average 6.6-7.4: absolute figures are low, the ratio is what to read);
+Python 3.11.7, Django 5.2.19, psycopg 3.3.9, PostgreSQL 15.20 on localhost; ``--awards 1000``,
+200 households a side:
 
-    services:       96 awards/s  (20.89 s, 10.45 ms an award, 11 SQL statements)
-    raw SQL:       916 awards/s  (2.18 s, 1.09 ms an award, 4 SQL statements)
-    ratio services ÷ raw: 0.10 (the services take 9.6× as long)
-    verification: 400 accounts, 4,101 transactions, 4,101 household postings in 1.3 s; problems: 0
+    services:      116 awards/s  (8.63 s, 8.63 ms an award, 2 SQL statements)
+    function:      138 awards/s  (7.24 s, 7.24 ms an award, 1 SQL statements)
+    ratio services ÷ function: 0.84 (the services take 1.2× as long)
+    verification: 400 accounts, 2,101 transactions, 2,101 household postings; problems: 0
 
-The services' 11 statements: the village's root (the district), the pool and the household account
-(get_or_create each), the idempotency key, then under the lock the account again (FOR UPDATE), the
-key again, a savepoint, the transaction, its release, the postings, the account. The time goes to
-the ORM building those queries in Python, not to PostgreSQL: with the statements unprepared or
-bound client-side, as Django does, the raw loop is about as fast.
+The services' two statements: the household's district (the village's root, for the pool) and the
+function's call. Most of either side's time is the COMMIT waiting for the shared disk.
+
+Before the function (2026-11, the Python write path, 11 statements an award): services 96
+awards/s against 916 for four raw SQL statements with the hash chain computed in Python (0.10).
 """
 
 import argparse
@@ -45,7 +45,11 @@ ROOT = Path(__file__).resolve().parent.parent
 from scratch import create_database, drop_database, start_django  # noqa: E402
 
 WARM_UP = 50
-RAW_STATEMENTS = 4  # SELECT … FOR UPDATE, INSERT transaction, INSERT postings, UPDATE account
+RAW_STATEMENTS = 1  # SELECT meijia_ledger_record(…)
+RAW_CALL = (
+    "SELECT transaction_id, refusal FROM meijia_ledger_record('award', %s, '基准测试', NULL, NULL, "
+    "%s, 'pool', %s, NULL, %s, NULL, NULL, '', NULL, '', NULL, NULL, current_date, now())"
+)
 
 
 def build(households: int) -> tuple[list, list]:
@@ -101,66 +105,21 @@ def services_awards(households: list, first: int, count: int) -> float:
     return time.perf_counter() - started
 
 
-def raw_awards(connection, households: list, pool_id: int, first: int, count: int) -> float:
-    """The same awards in raw SQL on a plain psycopg connection; seconds taken."""
-    from points.models import Account
-    from points.services.ledger import posting_hash
-
-    account_ids = dict(
-        Account.objects.filter(household__in=households).values_list("household_id", "pk")
-    )
-    accounts = [account_ids[household.pk] for household in households]
+def raw_awards(connection, households: list, pool_area_id: int, first: int, count: int) -> float:
+    """The same awards as direct calls of the ledger's SQL function (meijia_ledger_record) on a
+    plain psycopg connection, one transaction each; seconds taken."""
     started = time.perf_counter()
     for serial in range(first, first + count):
-        account_id = accounts[serial % len(accounts)]
-        amount = award_amount(serial)
-        key = f"bench:raw:{serial}"
+        household = households[serial % len(households)]
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT balance, posting_count, last_hash FROM points_account "
-                "WHERE id = %s FOR UPDATE",
-                (account_id,),
+                RAW_CALL,
+                (f"bench:raw:{serial}", household.pk, pool_area_id, award_amount(serial)),
+                prepare=True,
             )
-            balance, count_before, last_hash = cursor.fetchone()
-            cursor.execute(
-                "INSERT INTO points_ledgertransaction (kind, reason, idempotency_key, "
-                "source_type, rule_code, occurred_on, created_at) "
-                "VALUES ('award', %s, %s, '', '', current_date, now()) RETURNING id",
-                ("基准测试", key),
-            )
-            (transaction_id,) = cursor.fetchone()
-            balance, sequence = balance + amount, count_before + 1
-            digest = posting_hash(
-                prev_hash=last_hash,
-                account_id=account_id,
-                sequence=sequence,
-                transaction_id=transaction_id,
-                idempotency_key=key,
-                amount=amount,
-                balance_after=balance,
-            )
-            cursor.execute(
-                "INSERT INTO points_posting (transaction_id, account_id, amount, sequence, "
-                "balance_after, prev_hash, hash, created_at) VALUES "
-                "(%s, %s, %s, %s, %s, %s, %s, now()), (%s, %s, %s, NULL, NULL, '', '', now())",
-                (
-                    transaction_id,
-                    account_id,
-                    amount,
-                    sequence,
-                    balance,
-                    last_hash,
-                    digest,
-                    transaction_id,
-                    pool_id,
-                    -amount,
-                ),
-            )
-            cursor.execute(
-                "UPDATE points_account SET balance = %s, posting_count = %s, last_hash = %s "
-                "WHERE id = %s",
-                (balance, sequence, digest, account_id),
-            )
+            transaction_id, refusal = cursor.fetchone()
+            if refusal or transaction_id is None:
+                raise RuntimeError(f"the function refused award {serial}: {refusal}")
         connection.commit()
     return time.perf_counter() - started
 
@@ -189,7 +148,7 @@ def run(url: str, awards: int, households: int) -> int:
 
     started = time.perf_counter()
     services_households, raw_households = build(households)
-    pool_id = Account.objects.get(kind=Account.Kind.POOL).pk
+    pool_area_id = Account.objects.get(kind=Account.Kind.POOL).area_id
     print(
         f"PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000}, "
         f"Django {django.get_version()}, psycopg {psycopg.__version__}, Python "
@@ -201,9 +160,9 @@ def run(url: str, awards: int, households: int) -> int:
     with psycopg.connect(url) as raw:
         warm = min(WARM_UP, awards)
         services_awards(services_households, -warm, warm)
-        raw_awards(raw, raw_households, pool_id, -warm, warm)
+        raw_awards(raw, raw_households, pool_area_id, -warm, warm)
         services_seconds = services_awards(services_households, 0, awards)
-        raw_seconds = raw_awards(raw, raw_households, pool_id, 0, awards)
+        raw_seconds = raw_awards(raw, raw_households, pool_area_id, 0, awards)
 
     services_rate, raw_rate = awards / services_seconds, awards / raw_seconds
     statements = statements_per_award(services_households)
@@ -212,11 +171,11 @@ def run(url: str, awards: int, households: int) -> int:
         f"{1000 * services_seconds / awards:.2f} ms an award, {statements} SQL statements)"
     )
     print(
-        f"raw SQL:  {raw_rate:8,.0f} awards/s  ({raw_seconds:.2f} s, "
+        f"function: {raw_rate:8,.0f} awards/s  ({raw_seconds:.2f} s, "
         f"{1000 * raw_seconds / awards:.2f} ms an award, {RAW_STATEMENTS} SQL statements)"
     )
     print(
-        f"ratio services ÷ raw: {services_rate / raw_rate:.2f} "
+        f"ratio services ÷ function: {services_rate / raw_rate:.2f} "
         f"(the services take {services_seconds / raw_seconds:.1f}× as long)"
     )
 
@@ -252,6 +211,11 @@ def main(argv: list[str]) -> int:
     if args.awards < 1 or args.households < 1:
         parser.error("--awards and --households must be positive")
     base_url = os.environ.get("DATABASE_URL", "")
+    if not base_url:  # the embedded development server
+        sys.path.insert(0, str(ROOT))
+        from meijia.embedded_pg import development_url
+
+        base_url = development_url()
     if urlsplit(base_url).scheme not in {"postgres", "postgresql", "pgsql"}:
         print(
             "bench/ledger.py measures PostgreSQL (row locks, triggers): set DATABASE_URL to a "

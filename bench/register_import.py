@@ -3,7 +3,7 @@
     .venv/bin/python bench/register_import.py [--rows 10000 100000]
 
 Runs against DATABASE_URL when it is set (migrated first), in a throwaway area tree of its own
-that is removed afterwards; otherwise against a fresh SQLite file in a temporary directory.
+that is removed afterwards; otherwise against the embedded development PostgreSQL (same tree).
 Each size gets a new village: a first import (everything created), then the same file again
 (everything unchanged), then a changed file (every household and a third of members updated).
 """
@@ -24,11 +24,8 @@ MEMBERS_PER_HOUSEHOLD = 3
 
 
 def _setup(workdir: Path) -> bool:
-    """Configure and start Django; True when the database is a fresh SQLite file."""
+    """Configure and start Django (without DATABASE_URL, on the embedded PostgreSQL)."""
     sys.path.insert(0, str(ROOT))
-    fresh = not os.environ.get("DATABASE_URL")
-    if fresh:
-        os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ["MEDIA_ROOT"] = str(workdir / "media")
     os.environ["PRIVATE_ROOT"] = str(workdir / "private")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meijia.settings")
@@ -37,7 +34,6 @@ def _setup(workdir: Path) -> bool:
 
     django.setup()
     call_command("migrate", verbosity=0)  # a no-op on an up-to-date database
-    return fresh
 
 
 def _workbook(rows: int, prefix: str, *, is_changed: bool) -> bytes:
@@ -199,7 +195,7 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="meijia-bench-"))
     try:
-        fresh = _setup(workdir)
+        _setup(workdir)
         from django.conf import settings
         from django.db import connection
 
@@ -209,7 +205,7 @@ def main() -> None:
         settings.REGISTER_IMPORT_MAX_ROWS = max(settings.REGISTER_IMPORT_MAX_ROWS, *args.rows)
         # As in production: no query log kept in memory.
         settings.DEBUG = False
-        print(f"database: {connection.vendor}{' (fresh file)' if fresh else ''}", flush=True)
+        print(f"database: {connection.vendor}", flush=True)
         district = Area.add_root(
             name="压测区", code=_code(), level=Area.Level.DISTRICT, kind=Area.Kind.DISTRICT
         )

@@ -2,16 +2,16 @@
 
     .venv/bin/python bench/seed_demo.py [N ...]        # default: 100000
 
-The database follows ``DATABASE_URL``: SQLite (the default) gets a temporary file; for PostgreSQL
-(``DATABASE_URL=postgres://user@host:port/db``) a database ``meijia_bench_<pid>`` is created on
-the same server and dropped afterwards. Each N runs in a child process against its own fresh
+A database ``meijia_bench_<pid>`` is created on the server of ``DATABASE_URL`` (without it, the
+embedded development PostgreSQL) and dropped afterwards. Each N runs in a child process against its own fresh
 database: migrate (not timed), seed_demo (timed), then seed_demo again, which finds everything in
 place and adds nothing (timed too).
 
 Recorded results, 2026-05, on a 2-vCPU container that was also running other test suites (load
 average 1.3-3.3, so expect +-30%); Python 3.11, Django 5.2, SQLite 3.40.1, PostgreSQL 15.20 on
-localhost; default batch size 5,000. "Total" is the first seed_demo run (areas, households,
-logins); "rerun" is the second, which adds nothing.
+localhost; default batch size 5,000 (the SQLite rows date from before PostgreSQL became the only
+engine). "Total" is the first seed_demo run (areas, households, logins); "rerun" is the second,
+which adds nothing.
 
     database    households   members     total    households/s   rerun   size      peak RSS
     SQLite         100,000     333,844    47.1 s      2,122        0.6 s    72 MiB
@@ -29,10 +29,8 @@ import contextlib
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -43,28 +41,21 @@ ROOT = Path(__file__).resolve().parent.parent
 @contextlib.contextmanager
 def throwaway_database(base_url: str):
     """Yield a DATABASE_URL for an empty database that is removed afterwards."""
-    if base_url.startswith(("postgres://", "postgresql://", "pgsql://")):
-        import psycopg
-        from psycopg import sql
+    import psycopg
+    from psycopg import sql
 
-        name = f"meijia_bench_{os.getpid()}"
-        parts = urlsplit(base_url)
+    name = f"meijia_bench_{os.getpid()}"
+    parts = urlsplit(base_url)
+    with psycopg.connect(base_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
         with psycopg.connect(base_url, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            yield urlunsplit(parts._replace(path=f"/{name}"))
-        finally:
-            with psycopg.connect(base_url, autocommit=True) as admin:
-                admin.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
-    else:
-        directory = tempfile.mkdtemp(prefix="meijia_bench_")
-        try:
-            yield f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 def child(households: int) -> None:
@@ -89,13 +80,9 @@ def child(households: int) -> None:
     started = time.perf_counter()
     call_command("seed_demo", households=households, quiet=True, stdout=io.StringIO())
     rerun = time.perf_counter() - started
-    size = None
-    if connection.vendor == "sqlite":
-        size = Path(connection.settings_dict["NAME"]).stat().st_size
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_database_size(current_database())")
-            size = cursor.fetchone()[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        size = cursor.fetchone()[0]
     result = {
         "vendor": connection.vendor,
         "households": Household.objects.count(),
@@ -114,7 +101,10 @@ def main(argv: list[str]) -> int:
         child(int(argv[1]))
         return 0
     sizes = [int(arg.replace("_", "").replace(",", "")) for arg in argv] or [100_000]
-    base_url = os.environ.get("DATABASE_URL", "")
+    sys.path.insert(0, str(ROOT))
+    from meijia.embedded_pg import development_url
+
+    base_url = os.environ.get("DATABASE_URL") or development_url()
     results = []
     for households in sizes:
         with throwaway_database(base_url) as url:

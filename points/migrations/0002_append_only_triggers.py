@@ -1,7 +1,4 @@
-"""Postings and ledger transactions are append-only: PostgreSQL refuses UPDATE and DELETE.
-
-(Other databases rely on the application, which never tries; CI runs on PostgreSQL.)
-"""
+"""Postings and ledger transactions are append-only: PostgreSQL refuses UPDATE and DELETE."""
 
 from django.db import migrations
 
@@ -18,8 +15,6 @@ $$ LANGUAGE plpgsql;
 
 
 def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     schema_editor.execute(FUNCTION, params=None)
     for table in TABLES:
         schema_editor.execute(
@@ -29,8 +24,6 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for table in TABLES:
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
     schema_editor.execute("DROP FUNCTION IF EXISTS meijia_refuse_ledger_change()")

@@ -5,32 +5,21 @@ trigger refuses UPDATE), so the backfill lifts the trigger for its one statement
 migration's transaction.
 """
 
-import datetime as dt
-
 from django.db import migrations, models
-from django.utils import timezone
 
 TABLE = "points_ledgertransaction"
 TRIGGER = f"{TABLE}_append_only"
 
 
 def backfill(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {TRIGGER}")
-            cursor.execute(
-                f"UPDATE {TABLE} SET occurred_on = (created_at AT TIME ZONE %s)::date "  # noqa: S608
-                "WHERE occurred_on IS NULL",
-                ["Asia/Shanghai"],
-            )
-            cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER {TRIGGER}")
-        return
-    LedgerTransaction = apps.get_model("points", "LedgerTransaction")
-    zone = dt.timezone(dt.timedelta(hours=8))  # Asia/Shanghai has no daylight saving
-    for pk, created_at in LedgerTransaction.objects.values_list("pk", "created_at"):
-        day = timezone.localtime(created_at, zone).date()
-        LedgerTransaction.objects.filter(pk=pk).update(occurred_on=day)
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {TRIGGER}")
+        cursor.execute(
+            f"UPDATE {TABLE} SET occurred_on = (created_at AT TIME ZONE %s)::date "  # noqa: S608
+            "WHERE occurred_on IS NULL",
+            ["Asia/Shanghai"],
+        )
+        cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER {TRIGGER}")
 
 
 class Migration(migrations.Migration):

@@ -1,10 +1,12 @@
 """The only code that changes points. Read docs/ledger.md first.
 
-Every public function here records one ``LedgerTransaction`` whose postings sum to zero. It locks
-the household account(s) involved (``SELECT … FOR UPDATE``, in id order, once), looks the
+Every public function here records one ``LedgerTransaction`` whose postings sum to zero, with one
+call of the PostgreSQL function ``meijia_ledger_record`` (points/sql/ledger_record_v1.sql). It
+locks the household account(s) involved (``SELECT … FOR UPDATE``, in id order, once), looks the
 idempotency key up under the lock, refuses to take any household below zero, writes the postings
 with the household's hash chain and updates the cached balance, all in one database transaction. A
-second call with the same idempotency key returns the first transaction and changes nothing.
+second call with the same idempotency key returns the first transaction and changes nothing. The
+function returns its refusals as codes; this module raises them as ``LedgerError``.
 
 Callers that also lock other rows (stock) call these inside their own ``transaction.atomic`` after
 nothing else has been locked: household accounts first, then stock rows. Inside a caller's
@@ -16,7 +18,6 @@ savepoint around the call.
 
 import datetime as dt
 import hashlib
-from collections import defaultdict
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -25,9 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from points.exceptions import LedgerError
-from points.models import Account, LedgerTransaction, Posting
+from points.models import Account, LedgerTransaction
 from registry.models import Area, Household, User
-from registry.sql import from_row, inserted, prepared_cursor
+from registry.sql import inserted, prepared_cursor
 
 Kind = LedgerTransaction.Kind
 
@@ -72,58 +73,8 @@ def posting_hash(
     return hashlib.sha256(content.encode()).hexdigest()
 
 
-# The write path's statements, in plain SQL (the same on PostgreSQL and SQLite): they run in every
-# award and redemption, where building them with the ORM cost more than running them.
-_TRANSACTIONS = LedgerTransaction._meta.db_table
-_POSTINGS = Posting._meta.db_table
-_ACCOUNTS = Account._meta.db_table
-_TRANSACTION_COLUMNS = (
-    "kind, reason, idempotency_key, actor_id, approver_id, source_type, source_id, rule_code, "
-    "rule_version, reverses_id, occurred_on, created_at"
-)
-_POSTING_COLUMNS = (
-    "transaction_id, account_id, amount, sequence, balance_after, prev_hash, hash, created_at"
-)
-_SQL_INSERT_TRANSACTION = (
-    f"INSERT INTO {_TRANSACTIONS} ({_TRANSACTION_COLUMNS}) "  # noqa: S608 - our own tables
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-)
-_SQL_UPDATE_ACCOUNT = (
-    f"UPDATE {_ACCOUNTS} SET balance = %s, posting_count = %s, last_hash = %s WHERE id = %s"  # noqa: S608
-)
-
-
-def _sql_find_key() -> str:
-    if connection.vendor == "postgresql":
-        return (
-            f"SELECT (SELECT id FROM {_TRANSACTIONS} WHERE idempotency_key = %s), "  # noqa: S608
-            f"nextval(pg_get_serial_sequence('{_TRANSACTIONS}', 'id'))"
-        )
-    return f"SELECT (SELECT id FROM {_TRANSACTIONS} WHERE idempotency_key = %s), NULL"  # noqa: S608
-
-
 def _is_unique_clash(error: IntegrityError) -> bool:
-    cause = error.__cause__
-    return getattr(cause, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(cause)
-
-
-def _sql_insert_postings(count: int) -> str:
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * count)
-    return f"INSERT INTO {_POSTINGS} ({_POSTING_COLUMNS}) VALUES {values}"  # noqa: S608
-
-
-def _sql_write(postings: int, accounts: int) -> str:
-    """PostgreSQL: insert the transaction (its id drawn beforehand) and its postings, and set the
-    locked accounts' balances and chain heads, in one statement."""
-    values = ", ".join(["(%s::bigint, %s::bigint, %s::bigint, %s)"] * accounts)
-    return (
-        f"WITH t AS (INSERT INTO {_TRANSACTIONS} (id, {_TRANSACTION_COLUMNS}) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)), "
-        f"p AS ({_sql_insert_postings(postings)}) "
-        f"UPDATE {_ACCOUNTS} a SET balance = v.balance, posting_count = v.posting_count, "
-        f"last_hash = v.last_hash FROM (VALUES {values}) v(id, balance, posting_count, last_hash) "
-        "WHERE a.id = v.id"
-    )
+    return getattr(error.__cause__, "sqlstate", None) == "23505"
 
 
 # --- Accounts -----------------------------------------------------------------------------------
@@ -153,29 +104,28 @@ def _district_of(household: Household) -> Area:
 
 # --- The one place that writes ------------------------------------------------------------------
 
+# points/sql/ledger_record_v1.sql (loaded by migration 0009): key lookup, household locks, the
+# reversal and balance checks, the transaction, its postings with the hash chain and the cached
+# balances, in one call.
+_SQL_RECORD = (
+    "SELECT transaction_id, is_new, refusal, refusal_balance, household_accounts, "
+    "household_balances FROM meijia_ledger_record("
+    "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
 
-def _signature(legs: list[Leg]) -> list[tuple[int, int]]:
-    return sorted((leg.account.pk, leg.amount) for leg in legs)
 
-
-def _existing(
-    idempotency_key: str, kind: str, legs: list[Leg]
-) -> tuple[LedgerTransaction | None, int | None]:
-    """The transaction already recorded under ``idempotency_key``, if any, and (PostgreSQL) the
-    id the new one will take, drawn from its sequence in the same statement."""
-    with prepared_cursor() as cursor:
-        cursor.execute(_sql_find_key(), [idempotency_key])
-        found_id, next_id = cursor.fetchone()
-    if found_id is None:  # the usual case: one light statement
-        return None, next_id
-    found = LedgerTransaction.objects.get(pk=found_id)
-    recorded = sorted(found.postings.values_list("account_id", "amount"))
-    if found.kind != kind or recorded != _signature(legs):
-        raise LedgerError(
-            "key_reused",
-            _("This request was already used for a different change of points."),
-        )
-    return found, None
+def ledger_refusal(code: str, *, balance: int | None = None) -> LedgerError:
+    """The LedgerError for a refusal code of ``meijia_ledger_record`` (also when it comes back
+    through another function that called it, such as the counter's confirmation)."""
+    if code == "key_reused":
+        message = _("This request was already used for a different change of points.")
+    elif code == "already_reversed":
+        message = _("This has already been reversed.")
+    elif code == "insufficient_points":
+        message = _("Not enough points: the household has %(balance)s.") % {"balance": balance}
+    else:
+        raise ValueError(f"not a refusal of the ledger: {code}")
+    return LedgerError(code, message)
 
 
 def _unit():
@@ -190,6 +140,90 @@ def _check_legs(legs: list[Leg], idempotency_key: str) -> None:
         raise ValueError("the legs of a transaction must sum to zero")
     if not idempotency_key:
         raise ValueError("an idempotency key is required")
+
+
+def _post(
+    *,
+    kind: str,
+    idempotency_key: str,
+    reason: str,
+    legs: list[Leg] | None = None,
+    household: Household | None = None,
+    counter: dict | None = None,
+    amount: int | None = None,
+    actor: User | None,
+    approver: User | None = None,
+    source: Source | None = None,
+    rule_code: str = "",
+    rule_version: int | None = None,
+    reverses: LedgerTransaction | None = None,
+    occurred_on: dt.date | None = None,
+) -> LedgerTransaction:
+    """Call the ledger's function once and turn its answer into a transaction or a LedgerError.
+
+    Legs are given either as ``legs`` (accounts and amounts) or as ``household`` receiving
+    ``amount`` from the ``counter`` account ({"kind", "area" or "store_id"}).
+    """
+    now = timezone.now()
+    occurred_on = occurred_on or timezone.localdate(now)
+    counter = counter or {}
+    area = counter.get("area")
+    params = [
+        kind,
+        idempotency_key,
+        reason,
+        [leg.account.pk for leg in legs] if legs else None,
+        [leg.amount for leg in legs] if legs else None,
+        household.pk if household else None,
+        counter.get("kind"),
+        area.pk if area else None,
+        counter.get("store_id"),
+        amount,
+        actor.pk if actor else None,
+        approver.pk if approver else None,
+        source.type if source else "",
+        source.id if source else None,
+        rule_code,
+        rule_version,
+        reverses.pk if reverses else None,
+        occurred_on,
+        now,
+    ]
+    with _unit(), prepared_cursor() as cursor:
+        try:
+            cursor.execute(_SQL_RECORD, params)
+        except IntegrityError as error:
+            # Only a key or reversal raced without a shared household lock clashes here; any
+            # other integrity error (a constraint the function's checks should have kept)
+            # propagates.
+            if not _is_unique_clash(error):
+                raise
+            raise LedgerError("already_recorded", _("This change was already recorded.")) from error
+        transaction_id, is_new, refusal, refusal_balance, accounts, balances = cursor.fetchone()
+    if refusal is not None:
+        raise ledger_refusal(refusal, balance=refusal_balance)
+    if not is_new:  # a retry: the first call's transaction
+        return LedgerTransaction.objects.get(pk=transaction_id)
+    entry = inserted(
+        LedgerTransaction,
+        pk=transaction_id,
+        kind=kind,
+        reason=reason[:200],
+        idempotency_key=idempotency_key,
+        actor=actor,
+        approver=approver,
+        source_type=source.type if source else "",
+        source_id=source.id if source else None,
+        rule_code=rule_code,
+        rule_version=rule_version,
+        reverses=reverses,
+        occurred_on=occurred_on,
+        created_at=now,
+    )
+    # The household balances this transaction left (not on a returned earlier transaction):
+    # callers that show them need not read them again.
+    entry.balances_after = dict(zip(accounts, balances, strict=True))
+    return entry
 
 
 def record(
@@ -207,74 +241,25 @@ def record(
     occurred_on: dt.date | None = None,
 ) -> LedgerTransaction:
     """Record one balanced transaction. Raises LedgerError (insufficient_points, key_reused,
-    already_reversed). Locks the household accounts among ``legs``. ``occurred_on`` is the day
-    of the event the points are for (default: today, in the campaign's time zone)."""
+    already_reversed, already_recorded). Locks the household accounts among ``legs``.
+    ``occurred_on`` is the day of the event the points are for (default: today, in the
+    campaign's time zone)."""
     _check_legs(legs, idempotency_key)
-    household_ids = sorted(
-        {leg.account.pk for leg in legs if leg.account.kind == Account.Kind.HOUSEHOLD}
-    )
-    if not household_ids:
+    if not any(leg.account.kind == Account.Kind.HOUSEHOLD for leg in legs):
         raise ValueError("every transaction moves a household's points")
-    with _unit():
-        locked = {
-            account.pk: account
-            for account in Account.objects.select_for_update()
-            .filter(pk__in=household_ids)
-            .order_by("pk")
-        }
-        return _record_locked(
-            kind=kind,
-            legs=legs,
-            locked=locked,
-            reason=reason,
-            idempotency_key=idempotency_key,
-            actor=actor,
-            approver=approver,
-            source=source,
-            rule_code=rule_code,
-            rule_version=rule_version,
-            reverses=reverses,
-            occurred_on=occurred_on,
-        )
-
-
-def _lock_household(household: Household, counter: dict) -> tuple[Account, Account]:
-    """Inside the unit: lock the household's account and read (never lock) the counter-party's
-    account (pool, store or expiry) in one statement; either is created when it is still missing.
-
-    Plain SQL: this runs in every award and every redemption, and the ORM spent longer building
-    the statement than PostgreSQL took to run it.
-    """
-    column, value = (
-        ("store_id", counter["store_id"])
-        if "store_id" in counter
-        else (
-            "area_id",
-            counter["area"].pk,
-        )
+    return _post(
+        kind=kind,
+        legs=legs,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        approver=approver,
+        source=source,
+        rule_code=rule_code,
+        rule_version=rule_version,
+        reverses=reverses,
+        occurred_on=occurred_on,
     )
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    sql = (
-        f"SELECT a.id, a.balance, a.posting_count, a.last_hash, "  # noqa: S608 - our own names
-        f"(SELECT c.id FROM {_ACCOUNTS} c WHERE c.kind = %s AND c.{column} = %s LIMIT 1) "
-        f"FROM {_ACCOUNTS} a WHERE a.kind = %s AND a.household_id = %s{lock}"
-    )
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, [counter["kind"], value, Account.Kind.HOUSEHOLD, household.pk])
-        row = cursor.fetchone()
-        if row is None:  # once in a household's life
-            household_account(household)
-            cursor.execute(sql, [counter["kind"], value, Account.Kind.HOUSEHOLD, household.pk])
-            row = cursor.fetchone()
-    account_id, balance, posting_count, last_hash, counter_id = row
-    account = from_row(
-        Account,
-        ("id", "kind", "household_id", "balance", "posting_count", "last_hash"),
-        (account_id, Account.Kind.HOUSEHOLD, household.pk, balance, posting_count, last_hash),
-    )
-    if counter_id is None:  # once in a pool's, store's or expiry account's life
-        return account, Account.objects.get_or_create(**counter)[0]
-    return account, Account(pk=counter_id, kind=counter["kind"])
 
 
 def _record_household(
@@ -285,156 +270,7 @@ def _record_household(
         raise ValueError("a transaction needs two or more non-zero legs")
     if not details["idempotency_key"]:
         raise ValueError("an idempotency key is required")
-    with _unit():
-        account, other = _lock_household(household, counter)
-        legs = [Leg(account, amount), Leg(other, -amount)]
-        return _record_locked(kind=kind, legs=legs, locked={account.pk: account}, **details)
-
-
-def _posting_rows(
-    transaction_id: int,
-    legs: list[Leg],
-    locked: dict[int, Account],
-    idempotency_key: str,
-    at: object,
-) -> list[object]:
-    """The postings' column values, extending each locked household's hash chain (and moving
-    its balance) in memory."""
-    rows: list[object] = []
-    for leg in legs:
-        account = locked.get(leg.account.pk)
-        if account is None:
-            rows += [transaction_id, leg.account.pk, leg.amount, None, None, "", "", at]
-            continue
-        account.balance += leg.amount
-        account.posting_count += 1
-        digest = posting_hash(
-            prev_hash=account.last_hash,
-            account_id=account.pk,
-            sequence=account.posting_count,
-            transaction_id=transaction_id,
-            idempotency_key=idempotency_key,
-            amount=leg.amount,
-            balance_after=account.balance,
-        )
-        rows += [
-            transaction_id,
-            account.pk,
-            leg.amount,
-            account.posting_count,
-            account.balance,
-            account.last_hash,
-            digest,
-            at,
-        ]
-        account.last_hash = digest
-    return rows
-
-
-def _record_locked(
-    *,
-    kind: str,
-    legs: list[Leg],
-    locked: dict[int, Account],
-    reason: str,
-    idempotency_key: str,
-    actor: User | None,
-    approver: User | None = None,
-    source: Source | None = None,
-    rule_code: str = "",
-    rule_version: int | None = None,
-    reverses: LedgerTransaction | None = None,
-    occurred_on: dt.date | None = None,
-) -> LedgerTransaction:
-    """The rest of ``record`` once the household accounts (``locked``) are locked."""
-    # The key is looked up under the lock only: a retry that waited for the lock finds the
-    # first call's transaction here.
-    found, next_id = _existing(idempotency_key, kind, legs)
-    if found is not None:
-        return found
-    if reverses is not None and LedgerTransaction.objects.filter(reverses=reverses).exists():
-        raise LedgerError("already_reversed", _("This has already been reversed."))
-    deltas: dict[int, int] = defaultdict(int)
-    for leg in legs:
-        if leg.account.pk in locked:
-            deltas[leg.account.pk] += leg.amount
-    for account_id, delta in deltas.items():
-        if locked[account_id].balance + delta < 0:
-            raise LedgerError(
-                "insufficient_points",
-                _("Not enough points: the household has %(balance)s.")
-                % {"balance": locked[account_id].balance},
-            )
-    # Nothing was written before this point, so a refusal above leaves the caller's transaction
-    # usable; a failed write below marks it (or ours) for rollback.
-    now = timezone.now()
-    occurred_on = occurred_on or timezone.localdate(now)
-    entry = inserted(
-        LedgerTransaction,
-        kind=kind,
-        reason=reason[:200],
-        idempotency_key=idempotency_key,
-        actor=actor,
-        approver=approver,
-        source_type=source.type if source else "",
-        source_id=source.id if source else None,
-        rule_code=rule_code,
-        rule_version=rule_version,
-        reverses=reverses,
-        occurred_on=occurred_on,
-        created_at=now,
-    )
-    at = connection.ops.adapt_datetimefield_value(now)
-    header = [
-        entry.kind,
-        entry.reason,
-        idempotency_key,
-        entry.actor_id,
-        entry.approver_id,
-        entry.source_type,
-        entry.source_id,
-        rule_code,
-        rule_version,
-        entry.reverses_id,
-        connection.ops.adapt_datefield_value(occurred_on),
-        at,
-    ]
-    with transaction.atomic(savepoint=False), prepared_cursor() as cursor:
-        try:
-            if next_id is None:  # SQLite: no sequence to draw from, so one statement at a time
-                cursor.execute(_SQL_INSERT_TRANSACTION + " RETURNING id", header)
-                entry.pk = cursor.fetchone()[0]
-                postings = _posting_rows(entry.pk, legs, locked, idempotency_key, at)
-                cursor.execute(_sql_insert_postings(len(legs)), postings)
-                for account in locked.values():
-                    cursor.execute(
-                        _SQL_UPDATE_ACCOUNT,
-                        [account.balance, account.posting_count, account.last_hash, account.pk],
-                    )
-            else:  # PostgreSQL: the transaction, its postings and the balances in one statement
-                entry.pk = next_id
-                postings = _posting_rows(entry.pk, legs, locked, idempotency_key, at)
-                accounts: list[object] = []
-                for account in locked.values():
-                    accounts += [
-                        account.pk,
-                        account.balance,
-                        account.posting_count,
-                        account.last_hash,
-                    ]
-                cursor.execute(
-                    _sql_write(len(legs), len(locked)), [entry.pk, *header, *postings, *accounts]
-                )
-        except IntegrityError as error:
-            # Only a key or reversal raced without a shared household lock clashes here; any other
-            # integrity error (a constraint the checks above should have kept) propagates.
-            if not _is_unique_clash(error):
-                raise
-            raise LedgerError("already_recorded", _("This change was already recorded.")) from error
-    # The household balances this transaction left (not on a returned earlier transaction):
-    # callers that show them need not read them again.
-    entry.balances_after = {pk: account.balance for pk, account in locked.items()}
-    return entry
+    return _post(kind=kind, household=household, counter=counter, amount=amount, **details)
 
 
 # --- What the rest of the platform calls --------------------------------------------------------

@@ -1,11 +1,14 @@
 """Redemption at the counter: preview (no side effect), confirm (one atomic write), void.
 
-The shape follows pretix's ``perform_checkin``: cheap checks first, outside any lock; then one
-``transaction.atomic`` block that takes the scarce rows in the fixed order of docs/ledger.md
-(the household's points account through the ledger, then the phone code's row, then the stock
-rows in id order), honours the idempotency key created with the preview so that a retry returns
-the first redemption, writes everything, and leaves the text message to ``on_commit``. Every
-refusal is a ``ShopError`` whose ``code`` is machine-readable and whose ``message`` is for people.
+The shape follows pretix's ``perform_checkin``: cheap checks first, outside any lock (the basket,
+the code's signature and household); then one ``transaction.atomic`` block holding one call of the
+PostgreSQL function ``meijia_redemption_confirm`` (shops/sql/redemption_confirm_v1.sql), which
+takes the scarce rows in the fixed order of docs/ledger.md (the household's points account through
+the ledger's function, then the phone code's row, then the stock rows in id order), honours the
+idempotency key created with the preview so that a retry returns the first redemption, and writes
+everything. Python keeps what SQL should not do: HTTP, the codes' signatures, the messages (every
+refusal is a ``ShopError`` whose ``code`` is machine-readable and whose ``message`` is for people,
+in Chinese) and the text message, left to ``on_commit``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,25 +26,25 @@ from django.utils.translation import gettext as _
 from points.exceptions import LedgerError
 from points.models import Account, Posting
 from points.services.keys import key_is_valid, request_fingerprint
-from points.services.ledger import points_spend, points_void
+from points.services.ledger import ledger_refusal, points_void
 from registry.codes import (
+    PHONE_CODE_CONFIRM_WINDOW,
+    PHONE_CODE_TTL,
     CodeRefused,
     code_household_id,
-    consume_code,
     read_code,
     record_preview,
 )
 from registry.models import Area, Household, RoleAssignment, User
 from registry.scoping import role_assignments
-from registry.sql import from_row, inserted, prepared_cursor
+from registry.sql import inserted, prepared_cursor
 from shops.exceptions import ShopError
 from shops.models import CatalogueItem, Redemption, RedemptionLine, StockMove, Store, StoreMonth
-from shops.services.stock import stock_apply, stock_lock, stock_take
+from shops.services.stock import out_of_stock, stock_apply, stock_lock
 
 Role = RoleAssignment.Role
-# The statements every confirmation runs, in plain SQL (the same on PostgreSQL and SQLite):
-# building them with the ORM took longer than PostgreSQL took to run them.
-_ITEM_FIELDS = ("id", "name", "unit", "points_price", "monthly_limit", "cost_yuan")
+# The statements every confirmation runs, in plain SQL: building them with the ORM took longer
+# than PostgreSQL took to run them.
 
 
 def _sql_shopkeeper(paths: int) -> str:
@@ -59,39 +62,6 @@ def _sql_shopkeeper(paths: int) -> str:
 
 def _shopkeeper_params(*, store: Store, actor: User) -> list[object]:
     return [store.pk, actor.pk, Role.SHOPKEEPER, *store.area.path_and_ancestors]
-
-
-def _sql_basket_items(*, items: int, paths: int) -> str:
-    return (
-        f"SELECT {', '.join('i.' + name for name in _ITEM_FIELDS)} "  # noqa: S608
-        f"FROM {CatalogueItem._meta.db_table} i "
-        f"WHERE i.store_id = %s AND i.is_active = %s AND i.id IN ({', '.join(['%s'] * items)}) "
-        f"AND EXISTS (SELECT 1 FROM {Store.villages.through._meta.db_table} v "
-        f"WHERE v.store_id = i.store_id AND v.area_id = %s) AND {_sql_shopkeeper(paths)}"
-    )
-
-
-_REDEMPTION_COLUMNS = (
-    "store_id, household_id, receipt_number, idempotency_key, request_fingerprint, points, "
-    "code_kind, ledger_transaction_id, actor_id, created_at, void_reason"
-)
-_LINE_COLUMNS = "redemption_id, item_id, name, unit, quantity, points_price, cost_yuan"
-_SQL_INSERT_REDEMPTION = (
-    f"INSERT INTO {Redemption._meta.db_table} ({_REDEMPTION_COLUMNS}) "  # noqa: S608
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-)
-_SQL_INSERT_LINES = f"INSERT INTO {RedemptionLine._meta.db_table} ({_LINE_COLUMNS}) VALUES "  # noqa: S608
-
-
-def _sql_insert_redemption_with_lines(lines: int) -> str:
-    values = ", ".join(
-        ["(%s::bigint, %s::varchar, %s::varchar, %s::integer, %s::integer, %s::numeric)"] * lines
-    )
-    return (
-        f"WITH r AS ({_SQL_INSERT_REDEMPTION} RETURNING id) "  # noqa: S608
-        f"INSERT INTO {RedemptionLine._meta.db_table} ({_LINE_COLUMNS}) "
-        f"SELECT r.id, v.* FROM r, (VALUES {values}) v RETURNING redemption_id"
-    )
 
 
 MAX_LINES = 30
@@ -292,12 +262,13 @@ def redemption_confirm(
 ) -> Redemption:
     """Spend the code, the points and the stock for ``basket`` ({item id: quantity}) at once.
 
-    Locks (docs/ledger.md), each as late as possible: the household's points account (in the
-    ledger), the phone code's row (its single-use UPDATE), then the basket's stock rows in id
-    order (each by its own conditional UPDATE). A call whose ``idempotency_key`` was already
-    confirmed returns that first redemption and changes nothing, when it is the same request
-    (store, code's household, basket; its ``balance_after`` is the one its posting left); the key
-    with any other request is refused (key_reused) and charges nothing.
+    One database call (``meijia_redemption_confirm``) locks (docs/ledger.md), each as late as
+    possible: the household's points account (in the ledger's function), the phone code's row
+    (its single-use UPDATE), then the basket's stock rows in id order (each by its own
+    conditional UPDATE). A call whose ``idempotency_key`` was already confirmed returns that
+    first redemption and changes nothing, when it is the same request (store, code's household,
+    basket; its ``balance_after`` is the one its posting left); the key with any other request
+    is refused (key_reused) and charges nothing.
     Raises ShopError: bad_key, not_shopkeeper, store_closed, wrong_store, expired, used, revoked,
     bad_signature, malformed, unknown_number, too_many_attempts, empty_basket, bad_quantity,
     unknown_item, insufficient_points, out_of_stock, limit_reached, price_changed, key_reused.
@@ -325,6 +296,51 @@ def redemption_confirm(
         raise
 
 
+# shops/sql/redemption_confirm_v1.sql (loaded by migration shops 0005): everything from the
+# shopkeeper check to the stock moves, with the ledger's own function for the points, in one call.
+_SQL_CONFIRM = (
+    "SELECT redemption_id, is_new, transaction_id, points, balance_after, alert_items "
+    "FROM meijia_redemption_confirm(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+    "%s, %s, %s, %s, %s)"
+)
+_REFUSAL = "MJ001"  # the SQLSTATE of the function's refusals
+
+
+def _refusal(code: str, detail: str) -> ShopError:
+    """The ShopError for a refusal of ``meijia_redemption_confirm`` (DETAIL is 'name|number')."""
+    name, _bar, number = (detail or "").rpartition("|")
+    if code in {"insufficient_points", "key_reused"}:
+        refused = ledger_refusal(code, balance=int(number) if number else None)
+        if code == "key_reused":
+            return ShopError(
+                code,
+                _("This key was already used for another redemption. Scan the code again."),
+            )
+        return ShopError(refused.code, refused.message)
+    if code == "limit_reached":
+        return ShopError(
+            code,
+            _("Monthly limit reached for %(name)s: %(left)s more this month.")
+            % {"name": name, "left": number},
+        )
+    if code == "out_of_stock":
+        return out_of_stock(name, int(number or 0))
+    messages = {
+        "not_shopkeeper": lambda: _("Only this store's shopkeepers can redeem here."),
+        "wrong_store": lambda: _(
+            "This household's village is not served by this store. Please go to your own store."
+        ),
+        "unknown_item": lambda: _("An item in the basket is not on sale here."),
+        "price_changed": lambda: _("A price changed. Please scan again."),
+        "revoked": lambda: _(
+            "This card was reported lost. Please use the new card or the phone code."
+        ),
+        "expired": lambda: _("This code has expired. Ask the villager to refresh it."),
+        "used": lambda: _("This code has already been used. Ask for a new one."),
+    }
+    return ShopError(code, messages[code]())
+
+
 def _confirm(
     *,
     store: Store,
@@ -343,179 +359,77 @@ def _confirm(
     except CodeRefused as refused:
         raise _refuse_code(refused) from None
     household = scanned.household
-    # One read answers three questions: is ``actor`` this store's shopkeeper, does the store
-    # serve the household's village, is every item on sale here. Only a refusal asks which.
-    items = _basket_items(store=store, actor=actor, household=household, item_ids=sorted(wanted))
-    if set(wanted) - set(items):
-        _check_counter(store=store, actor=actor)
-        _check_served(store=store, household=household)
-        raise ShopError("unknown_item", _("An item in the basket is not on sale here."))
-    total = sum(items[pk].points_price * quantity for pk, quantity in wanted.items())
-    names = "、".join(f"{items[pk].name}×{quantity}" for pk, quantity in sorted(wanted.items()))
+    item_ids = sorted(wanted)
+    # The reason the villager reads: the store's name now, the items' names filled in by SQL.
+    reason = _("Redeemed at %(store)s: %(items)s").replace("%(store)s", store.name)
+    params = [
+        store.pk,
+        list(store.area.path_and_ancestors),
+        actor.pk,
+        Role.SHOPKEEPER,
+        household.pk,
+        household.village_id,
+        scanned.kind,
+        scanned.phone_code_id,
+        scanned.card_version,
+        # A phone code is spent while live or within its own preview's grace (registry.codes).
+        now - PHONE_CODE_TTL,
+        now - PHONE_CODE_CONFIRM_WINDOW,
+        item_ids,
+        [wanted[pk] for pk in item_ids],
+        idempotency_key,
+        _fingerprint(store=store, household_id=household.pk, wanted=wanted),
+        _receipt_number(now),
+        reason,
+        month_start(now),
+        now,
+        timezone.localdate(now),
+    ]
     try:
         with transaction.atomic():
-            entry = points_spend(
-                household=household,
-                amount=total,
-                store_id=store.pk,
-                reason=(
-                    _("Redeemed at %(store)s: %(items)s") % {"store": store.name, "items": names}
-                ),
-                idempotency_key=f"redeem:{idempotency_key}",
-                actor=actor,
-            )
-            consume_code(scanned, purpose="redemption", now=now)
-            if any(items[pk].monthly_limit is not None for pk in wanted):
-                # Under the household's lock: no other redemption of this household runs now.
-                remaining = _remaining(household=household, items=list(items.values()), now=now)
-                for pk, left in remaining.items():
-                    if wanted[pk] > left:
-                        raise ShopError(
-                            "limit_reached",
-                            _("Monthly limit reached for %(name)s: %(left)s more this month.")
-                            % {"name": items[pk].name, "left": left},
-                        )
-            # Inserting the key is the last guard: a retry racing past the checks above fails
-            # here on the unique key and returns the first redemption (see redemption_confirm).
-            # The receipt's rows lock nothing another redemption waits for; the stock rows,
-            # locked last, are taken right after, with their moves.
-            redemption, lines = _redemption_insert(
-                store=store,
-                household=household,
-                idempotency_key=idempotency_key,
-                fingerprint=_fingerprint(store=store, household_id=household.pk, wanted=wanted),
-                points=total,
-                code_kind=scanned.kind,
-                entry=entry,
-                actor=actor,
-                items=items,
-                quantities=wanted,
-                now=now,
-            )
-            stock_take(
-                items=items,
-                quantities=wanted,
-                kind=StockMove.Kind.REDEMPTION,
-                actor=actor,
-                redemption=redemption,
-            )
-            transaction.on_commit(_notify_soon)
-    except LedgerError as refused:
-        raise ShopError(refused.code, refused.message) from None
-    except CodeRefused as refused:
-        raise _refuse_code(refused) from None
-    # What the receipt shows, without reading it back: the household's balance after this
-    # redemption and the lines just written (as if prefetched).
-    balances = getattr(entry, "balances_after", None)
-    redemption.balance_after = (
-        next(iter(balances.values())) if balances else _posted_balance(redemption)
-    )
-    prefetched = redemption.lines.all()
-    prefetched._result_cache, prefetched._prefetch_done = lines, True
-    redemption._prefetched_objects_cache = {"lines": prefetched}
+            with prepared_cursor() as cursor:
+                cursor.execute(_SQL_CONFIRM, params)
+                redemption_id, is_new, entry_id, points, balance_after, alerts = cursor.fetchone()
+            if is_new:
+                redemption = inserted(
+                    Redemption,
+                    pk=redemption_id,
+                    store=store,
+                    household=household,
+                    receipt_number=params[15],
+                    idempotency_key=idempotency_key,
+                    request_fingerprint=params[14],
+                    points=points,
+                    code_kind=scanned.kind,
+                    ledger_transaction_id=entry_id,
+                    actor=actor,
+                    created_at=now,
+                    void_reason="",
+                )
+                # What the receipt shows without reading it back: the balance it left.
+                redemption.balance_after = balance_after
+                # Side effects, in this transaction: the household's text and the low-stock
+                # alerts the function flagged.
+                transaction.on_commit(_notify_soon)
+                for item_id in alerts:
+                    transaction.on_commit(lambda pk=item_id: _low_stock_alert(pk))
+    except DatabaseError as error:
+        cause = error.__cause__
+        if getattr(cause, "sqlstate", None) != _REFUSAL:
+            raise
+        raise _refusal(cause.diag.message_primary, cause.diag.message_detail) from None
+    if not is_new:  # a retry of a confirmed request: the first redemption, if the same request
+        found = _existing(store=store, code=code, basket=basket, idempotency_key=idempotency_key)
+        if found is None:  # pragma: no cover - the function found it under the same key
+            raise ShopError("already_recorded", _("This change was already recorded."))
+        return found
     return redemption
 
 
-def _basket_items(
-    *, store: Store, actor: User, household: Household, item_ids: list[int]
-) -> dict[int, CatalogueItem]:
-    """The basket's items on sale at ``store``, when ``actor`` is its shopkeeper and the store
-    serves the household's village (otherwise none)."""
-    shopkeeper = _shopkeeper_params(store=store, actor=actor)
-    sql = _sql_basket_items(items=len(item_ids), paths=len(shopkeeper) - 3)
-    params = [store.pk, True, *item_ids, household.village_id, *shopkeeper]
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return {
-        row[0]: from_row(
-            CatalogueItem, (*_ITEM_FIELDS, "store_id", "is_active"), (*row, store.pk, True)
-        )
-        for row in rows
-    }
+def _low_stock_alert(item_id: int) -> None:
+    from shops.tasks import low_stock_alert
 
-
-def _redemption_insert(
-    *,
-    store: Store,
-    household: Household,
-    idempotency_key: str,
-    fingerprint: str,
-    points: int,
-    code_kind: str,
-    entry,
-    actor: User,
-    items: dict[int, CatalogueItem],
-    quantities: dict[int, int],
-    now: datetime.datetime,
-) -> tuple[Redemption, list[RedemptionLine]]:
-    """The redemption and its lines (name, price and cost as they are now): one statement on
-    PostgreSQL, two elsewhere."""
-    redemption = inserted(
-        Redemption,
-        store=store,
-        household=household,
-        receipt_number=_receipt_number(now),
-        idempotency_key=idempotency_key,
-        request_fingerprint=fingerprint,
-        points=points,
-        code_kind=code_kind,
-        ledger_transaction=entry,
-        actor=actor,
-        created_at=now,
-        void_reason="",
-    )
-    lines = [
-        RedemptionLine(
-            redemption=redemption,
-            item=items[pk],
-            name=items[pk].name,
-            unit=items[pk].unit,
-            quantity=quantity,
-            points_price=items[pk].points_price,
-            cost_yuan=items[pk].cost_yuan,
-        )
-        for pk, quantity in sorted(quantities.items())
-    ]
-    header = [
-        store.pk,
-        household.pk,
-        redemption.receipt_number,
-        idempotency_key,
-        fingerprint,
-        points,
-        code_kind,
-        entry.pk,
-        actor.pk,
-        connection.ops.adapt_datetimefield_value(now),
-        "",
-    ]
-    cost = RedemptionLine._meta.get_field("cost_yuan")
-    values: list[object] = []
-    for line in lines:
-        values += [
-            line.item_id,
-            line.name,
-            line.unit,
-            line.quantity,
-            line.points_price,
-            cost.get_db_prep_value(line.cost_yuan, connection),
-        ]
-    with prepared_cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(_sql_insert_redemption_with_lines(len(lines)), [*header, *values])
-            redemption.pk = cursor.fetchone()[0]
-        else:
-            cursor.execute(_SQL_INSERT_REDEMPTION + " RETURNING id", header)
-            redemption.pk = cursor.fetchone()[0]
-            rows: list[object] = []
-            for index in range(len(lines)):
-                rows += [redemption.pk, *values[index * 6 : index * 6 + 6]]
-            cursor.execute(
-                _SQL_INSERT_LINES + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(lines)),
-                rows,
-            )
-    return redemption, lines
+    low_stock_alert.delay(item_id)
 
 
 def _notify_soon() -> None:

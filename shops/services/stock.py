@@ -1,4 +1,5 @@
-"""Stock moves: the only code that changes ``CatalogueItem.stock_on_hand``.
+"""Stock moves: deliveries, adjustments and voids (a redemption's moves are written by the counter's
+SQL function, shops/sql/redemption_confirm_v1.sql, with the same rules).
 
 Each move is appended and the item's cached stock updated in the same transaction; the database
 refuses stock below zero (``stock_never_negative``). Stock rows are locked ``SELECT … FOR UPDATE``
@@ -7,36 +8,18 @@ in id order, after any household account (docs/ledger.md, "Locking order").
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import User
-from registry.sql import prepared_cursor
 from shops.exceptions import ShopError
 from shops.models import CatalogueItem, StockMove
 
 Kind = StockMove.Kind
-_SQL_TAKE = (
-    f"UPDATE {CatalogueItem._meta.db_table} SET stock_on_hand = stock_on_hand - %s "  # noqa: S608
-    "WHERE id = %s AND stock_on_hand >= %s "
-    "RETURNING stock_on_hand, points_price, is_active, low_stock_level, low_stock_alerted"
-)
-_INSERT_MOVE = (
-    f"INSERT INTO {StockMove._meta.db_table} "  # noqa: S608 - our own table
-    "(item_id, kind, quantity, reason, redemption_id, actor_id, created_at)"
-)
-_SQL_INSERT_MOVE = f"{_INSERT_MOVE} VALUES (%s, %s, %s, %s, %s, %s, %s)"
-# PostgreSQL: the move is written by the same statement, only when the stock was there.
-_SQL_TAKE_AND_MOVE = (
-    f"WITH s AS ({_SQL_TAKE}), m AS ({_INSERT_MOVE} "  # noqa: S608
-    "SELECT %s::bigint, %s::varchar, %s::integer, %s::varchar, %s::bigint, %s::bigint, "
-    "%s::timestamptz FROM s) SELECT * FROM s"
-)
 
 
-def _out_of_stock(name: str, left: int) -> ShopError:
+def out_of_stock(name: str, left: int) -> ShopError:
     return ShopError(
         "out_of_stock",
         _("Not enough %(name)s in stock: %(left)s left.") % {"name": name, "left": left},
@@ -81,7 +64,7 @@ def stock_apply(
         quantity = changes[item_id]
         item = items[item_id]
         if item.stock_on_hand + quantity < 0:
-            raise _out_of_stock(item.name, item.stock_on_hand)
+            raise out_of_stock(item.name, item.stock_on_hand)
         item.stock_on_hand += quantity
         moves.append(
             StockMove(
@@ -99,49 +82,6 @@ def stock_apply(
             stock_on_hand=F("stock_on_hand") + changes[item_id]
         )
         _after_change(items[item_id])
-
-
-def stock_take(
-    *,
-    items: dict[int, CatalogueItem],
-    quantities: dict[int, int],
-    kind: str,
-    actor: User | None,
-    redemption,
-) -> None:
-    """Take ``quantities`` off stock inside the caller's transaction, row by row in id order,
-    recording each item's move (and alerting if low).
-
-    Each row is locked by its own conditional ``UPDATE … WHERE stock_on_hand >= n``, the latest
-    moment possible, which on PostgreSQL also inserts the move in the same statement. Raises
-    ShopError: out_of_stock, price_changed (the price or sale status changed since ``items``
-    were read, so the points charged would be wrong).
-    """
-    postgres = connection.vendor == "postgresql"
-    at = connection.ops.adapt_datetimefield_value(timezone.now())
-    with prepared_cursor() as cursor:
-        for pk in sorted(quantities):
-            quantity, item = quantities[pk], items[pk]
-            move = [pk, kind, -quantity, "", redemption.pk, actor.pk if actor else None, at]
-            if postgres:
-                cursor.execute(_SQL_TAKE_AND_MOVE, [quantity, pk, quantity, *move])
-            else:
-                cursor.execute(_SQL_TAKE, [quantity, pk, quantity])
-            row = cursor.fetchone()
-            if row is None:
-                left = (
-                    CatalogueItem.objects.filter(pk=pk)
-                    .values_list("stock_on_hand", flat=True)
-                    .first()
-                )
-                raise _out_of_stock(item.name, left or 0)
-            stock, price, is_active, level, alerted = row
-            if price != item.points_price or not is_active:
-                raise ShopError("price_changed", _("A price changed. Please scan again."))
-            if not postgres:
-                cursor.execute(_SQL_INSERT_MOVE, move)
-            item.stock_on_hand, item.low_stock_level, item.low_stock_alerted = stock, level, alerted
-            _after_change(item)
 
 
 def stock_move(

@@ -165,12 +165,10 @@ def test_verification_finds_a_tampered_posting(household, django_capture_on_comm
     assert ledger_check_run().is_clean
     posting = Posting.objects.filter(account__household=household).order_by("sequence").first()
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # As a database superuser could: skip the append-only trigger for this statement.
-            cursor.execute("SET session_replication_role = replica")
+        # As a database superuser could: skip the append-only trigger for this statement.
+        cursor.execute("SET session_replication_role = replica")
         cursor.execute("UPDATE points_posting SET amount = 50 WHERE id = %s", [posting.pk])
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = DEFAULT")
+        cursor.execute("SET session_replication_role = DEFAULT")
     from meijia import sms
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -8,7 +8,7 @@ stores, expiry) holds what the model says, refused calls and replays changed not
 ``ledger_problems_list()`` finds no problem (hash chains, sequences, balanced transactions).
 
 Each example builds its own two area trees inside a savepoint that is rolled back at teardown,
-so examples never see each other's rows. Runs the same on SQLite and PostgreSQL.
+so examples never see each other's rows.
 """
 
 import itertools

@@ -115,6 +115,7 @@ def test_a_code_never_previewed_is_not_confirmed_after_its_minute(typed):
         ("not_keeper", "not_shopkeeper"),
         ("empty", "empty_basket"),
         ("expired", "expired"),
+        ("off_sale", "unknown_item"),
     ],
 )
 def test_every_refusal_has_a_reason_and_changes_nothing(setup, reason):
@@ -143,6 +144,11 @@ def test_every_refusal_has_a_reason_and_changes_nothing(setup, reason):
         basket = {world["soap"].pk: 0}
     elif setup == "expired":
         now = timezone.now() + datetime.timedelta(minutes=6)
+    elif setup == "off_sale":
+        world["oil"].is_active = False
+        world["oil"].save()
+        basket = {world["soap"].pk: 1, world["oil"].pk: 1}
+    transactions = LedgerTransaction.objects.count()
     with pytest.raises(ShopError) as refused:
         redemption_confirm(
             store=store,
@@ -155,6 +161,9 @@ def test_every_refusal_has_a_reason_and_changes_nothing(setup, reason):
     assert refused.value.code == reason
     assert refused.value.message
     assert balance(household) == 100
+    # Refusals that come after the points were taken inside the database call (stock, limits)
+    # undo the ledger's transaction with everything else.
+    assert LedgerTransaction.objects.count() == transactions
     assert Redemption.objects.count() == 0
     assert stock_mismatches() == []
     # Nothing was spent: the code still works (unless it expired).

@@ -63,9 +63,20 @@ def test_check_deploy_passes_with_no_warnings():
     assert "no issues" in result.stdout
 
 
-def test_development_starts_with_no_settings_at_all():
-    result = _run(["check"], {})
-    assert result.returncode == 0, result.stderr
+def test_development_starts_with_no_settings_at_all(pg_folder):
+    """Without DATABASE_URL, settings start the embedded PostgreSQL (here in a throwaway folder,
+    on a free port) and create its database."""
+    from meijia.embedded_pg import Server, free_port
+
+    server = Server(data_dir=pg_folder / "pgdata", port=free_port())
+    moved = {"MEIJIA_PGDATA": str(server.data_dir), "MEIJIA_PGPORT": str(server.port)}
+    try:
+        result = _run(["migrate", "--plan"], moved)
+        assert result.returncode == 0, result.stderr
+        assert server.is_running()
+        assert "points.0001_initial" in result.stdout  # it read the (empty) database
+    finally:
+        server.stop()
 
 
 def test_postgresql_prepares_the_counter_statements_unless_turned_off():

@@ -365,8 +365,8 @@ class Command(BaseCommand):
         district, town_a, village_a = self.stage("区划", lambda: self.ensure_areas(towns))
         sequence = Sequence([village.weight for village in villages])
         # With DEBUG on (development), every statement would go through the debug cursor, which
-        # renders it (on SQLite with an extra query) and keeps the last 9,000 in memory: too slow
-        # and too big for a million households.
+        # renders it and keeps the last 9,000 in memory: too slow and too big for a million
+        # households.
         with override_settings(DEBUG=False):
             self.stage("住户", lambda: self.ensure_households(villages, sequence, households))
         rows = self.stage("账号", lambda: self.ensure_logins(district, town_a, village_a))
