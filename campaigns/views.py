@@ -14,7 +14,7 @@ from campaigns import selectors, services
 from campaigns.exceptions import ClassError
 from campaigns.models import ClassSession, LessonPage, SessionSignup
 from registry.models import Household
-from registry.permissions import Action, Kind
+from registry.permissions import Action, Kind, may
 from registry.scoping import visible_to
 from registry.selectors import household_list_for_villager
 
@@ -107,6 +107,8 @@ def session_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def sessions_to_organise(request: HttpRequest) -> HttpResponse:
     """The organiser's list of coming sessions in their areas, each with its check-in page."""
+    if not may(request.user, Kind.CLASS_SESSION, Action.WRITE):
+        raise PermissionDenied
     sessions = selectors.sessions_to_organise(user=request.user)
     return render(request, "campaigns/sessions.html", {"sessions": sessions})
 

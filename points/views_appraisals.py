@@ -284,6 +284,7 @@ def publicity(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def objection_create(request: HttpRequest) -> HttpResponse:
+    _staff(request, Kind.OBJECTION, Action.WRITE)
     target_id = request.POST.get("target_id") or 0
     if request.POST.get("target") == "commendation":
         target = get_object_or_404(Commendation.objects.select_related("village"), pk=target_id)

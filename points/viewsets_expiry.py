@@ -14,6 +14,7 @@ from registry.scoping import areas_visible_to, visible_to
 from registry.viewsets import ScopedObjectMixin
 
 POLICY = {"kind": Kind.EXPIRY_POLICY, "action": Action.WRITE}
+POLICY_VIEW = {"scope_kind": Kind.EXPIRY_POLICY, "scope_action": Action.WRITE}
 
 
 class ExpiryPolicyForm(WagtailAdminModelForm):
@@ -49,17 +50,13 @@ class ExpiryPolicyViewSet(ModelViewSet):
     index_view_class = ExpiryPolicyIndexView
     edit_view_class = ExpiryPolicyEditView
     history_view_class = type(
-        "ExpiryHistoryView",
-        (ScopedObjectMixin, history.HistoryView),
-        {"scope_kind": Kind.EXPIRY_POLICY},
+        "ExpiryHistoryView", (ScopedObjectMixin, history.HistoryView), POLICY_VIEW
     )
-    usage_view_class = type(
-        "ExpiryUsageView", (ScopedObjectMixin, usage.UsageView), {"scope_kind": Kind.EXPIRY_POLICY}
-    )
+    usage_view_class = type("ExpiryUsageView", (ScopedObjectMixin, usage.UsageView), POLICY_VIEW)
     delete_view_class = type(
         "ExpiryDeleteView",
         (ScopedObjectMixin, generic.DeleteView),
-        {"scope_kind": Kind.EXPIRY_POLICY, "scope_action": Action.WRITE},
+        {**POLICY_VIEW, "scope_action": Action.DELETE},
     )
     list_display = ["district", "mode", "starts_on"]
     edit_handler = ObjectList(

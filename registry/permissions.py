@@ -61,6 +61,7 @@ class Action(StrEnum):
     READ = "read"
     WRITE = "write"
     APPROVE = "approve"  # the checker's step: approve points, publish a page, settle a month
+    DELETE = "delete"  # nobody but superusers: households, areas, rules, stores change status
 
 
 # --- Role groups, named once ------------------------------------------------------------------
@@ -76,7 +77,7 @@ EDITORS = frozenset({Role.EDITOR})
 INSPECTORS = frozenset({Role.INSPECTOR})
 NOBODY: frozenset[str] = frozenset()
 
-R, W, A = Action.READ, Action.WRITE, Action.APPROVE
+R, W, A = Action.READ, Action.WRITE, Action.APPROVE  # no row gives DELETE
 
 # The matrix. A (kind, action) missing here is allowed to nobody but superusers.
 TABLE: dict[tuple[Kind, Action], frozenset[str]] = {
@@ -132,7 +133,58 @@ NOTES: dict[tuple[Kind, Action], str] = {
     (Kind.SCORING, A): "never one's own entries",
     (Kind.OBJECTION, W): "only in the villager's own village, during publicity",
     (Kind.PAGE, W): "editors submit; only reviewers publish",
+    (Kind.STORE, W): "the district's item list: district administrators only",
+    (Kind.AREA, R): "the list of areas; households are another row",
 }
+
+
+# One line per kind for the matrix page.
+DESCRIPTIONS: dict[Kind, str] = {
+    Kind.AREA: "areas (district, town, village, group) in the work desk",
+    Kind.HOUSEHOLD: "a household: register entry, members, balance, points history, its rules "
+    "(pages, work desk, API)",
+    Kind.HOUSEHOLD_LIST: "the register's list of households (户号, head, village, status)",
+    Kind.REGISTER_FILE: "register import and export (.xlsx with ID and phone numbers)",
+    Kind.HOUSEHOLD_CODE: "a household's live QR code (我的兑换码)",
+    Kind.CARD: "printed household cards, reporting a card lost",
+    Kind.RULE: "earning rules (积分细则) in the work desk",
+    Kind.EXPIRY_POLICY: "the district's points expiry policy",
+    Kind.SCORING: "sorting checks, appraisals, points waiting for approval",
+    Kind.COMMENDATION: "commendations (评比表彰): nominate, approve",
+    Kind.OBJECTION: "objections during publicity: raise, answer",
+    Kind.STORE: "stores, catalogue, district items, stock in the work desk",
+    Kind.COUNTER: "a store's counter: preview, redeem, stock, the store's statement",
+    Kind.REDEMPTION: "receipts; voiding a redemption",
+    Kind.SETTLEMENT: "monthly statements of the stores; settling a month",
+    Kind.PAGE: "campaign site pages: write and submit, review and publish",
+    Kind.CLASS_SESSION: "class sessions: check people in at the door",
+    Kind.SIGNUP: "a household's seat at a class session: sign up, cancel",
+}
+
+MATRIX_START = "<!-- matrix:start (generated from registry/permissions.py) -->"
+MATRIX_END = "<!-- matrix:end -->"
+
+
+def matrix_markdown() -> str:
+    """The table as a Markdown table: one row per kind, one column per role, cells R, W, A."""
+    letters = {Action.READ: "R", Action.WRITE: "W", Action.APPROVE: "A", Action.DELETE: "D"}
+    lines = [
+        "| kind of object | " + " | ".join(f"`{role}`" for role in Role.values) + " | notes |",
+        "| --- | " + " | ".join("---" for _role in Role.values) + " | --- |",
+    ]
+    for kind in Kind:
+        cells = [
+            " ".join(letters[action] for action in Action if role in roles_for(kind, action)) or "—"
+            for role in Role.values
+        ]
+        notes = "; ".join(
+            f"{letters[action]}: {NOTES[kind, action]}"
+            for action in Action
+            if (kind, action) in NOTES
+        )
+        label = f"`{kind}`: {DESCRIPTIONS[kind]}"
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {notes} |")
+    return "\n".join(lines) + "\n"
 
 
 def roles_for(kind: Kind | str, action: Action | str) -> frozenset[str]:

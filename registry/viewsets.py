@@ -158,16 +158,17 @@ class HouseholdEditView(ScopedObjectMixin, generic.EditView):
         return buttons
 
 
+# Wagtail shows a row's history and usage beside its editor, to those who may change it.
 class HouseholdHistoryView(ScopedObjectMixin, history.HistoryView):
-    pass
+    scope_action = Action.WRITE
 
 
 class HouseholdUsageView(ScopedObjectMixin, usage.UsageView):
-    pass
+    scope_action = Action.WRITE
 
 
 class HouseholdDeleteView(ScopedObjectMixin, generic.DeleteView):
-    scope_action = Action.WRITE
+    scope_action = Action.DELETE
 
 
 class _HouseholdActionView(ScopedObjectMixin, BaseObjectMixin, WagtailAdminTemplateMixin, View):
@@ -326,10 +327,14 @@ class AreaViewSet(ModelViewSet):
     index_view_class = AreaIndexView
     add_view_class = AreaCreateView
     edit_view_class = AreaEditView
-    history_view_class = type("AreaHistoryView", (ScopedObjectMixin, history.HistoryView), {})
-    usage_view_class = type("AreaUsageView", (ScopedObjectMixin, usage.UsageView), {})
+    history_view_class = type(
+        "AreaHistoryView", (ScopedObjectMixin, history.HistoryView), {"scope_action": Action.WRITE}
+    )
+    usage_view_class = type(
+        "AreaUsageView", (ScopedObjectMixin, usage.UsageView), {"scope_action": Action.WRITE}
+    )
     delete_view_class = type(
-        "AreaDeleteView", (ScopedObjectMixin, generic.DeleteView), {"scope_action": Action.WRITE}
+        "AreaDeleteView", (ScopedObjectMixin, generic.DeleteView), {"scope_action": Action.DELETE}
     )
     copy_view_enabled = False
     list_display = ["name", "code", "level", "kind"]

@@ -65,6 +65,8 @@ def _download(request, statement, kind: str) -> HttpResponse:
 
 
 def settlement_home(request: HttpRequest) -> HttpResponse:
+    if not may(request.user, Kind.SETTLEMENT, Action.READ):
+        raise Http404
     stores = visible_to(request.user, Store.objects.select_related("area"), kind=Kind.SETTLEMENT)
     return TemplateResponse(
         request,

@@ -26,6 +26,7 @@ from shops.services.stock import stock_move
 
 Role = RoleAssignment.Role
 STORES = {"kind": Kind.STORE, "action": Action.WRITE}
+DELETE = {"scope_action": Action.DELETE}
 
 
 class ScopedMixin(ScopedObjectMixin):
@@ -74,7 +75,7 @@ class StoreViewSet(ModelViewSet):
     url_prefix = "shops/stores"
     index_view_class = ScopedIndexView
     edit_view_class = type("StoreEditView", (ScopedMixin, generic.EditView), {})
-    delete_view_class = type("StoreDeleteView", (ScopedMixin, generic.DeleteView), {})
+    delete_view_class = type("StoreDeleteView", (ScopedMixin, generic.DeleteView), DELETE)
     copy_view_enabled = False
     inspect_view_enabled = False
     list_display = ["name", "area", "opening_hours", "is_active"]
@@ -101,7 +102,7 @@ class DistrictItemViewSet(ModelViewSet):
     url_prefix = "shops/district-items"
     index_view_class = ScopedIndexView
     edit_view_class = type("DistrictItemEditView", (ScopedMixin, generic.EditView), {})
-    delete_view_class = type("DistrictItemDeleteView", (ScopedMixin, generic.DeleteView), {})
+    delete_view_class = type("DistrictItemDeleteView", (ScopedMixin, generic.DeleteView), DELETE)
     copy_view_enabled = False
     list_display = ["name", "unit", "points_price", "cost_yuan", "is_active"]
     search_fields = ["name"]
@@ -173,7 +174,7 @@ class CatalogueItemViewSet(ModelViewSet):
     url_prefix = "shops/items"
     index_view_class = CatalogueItemIndexView
     edit_view_class = type("ItemEditView", (ScopedMixin, generic.EditView), {})
-    delete_view_class = type("ItemDeleteView", (ScopedMixin, generic.DeleteView), {})
+    delete_view_class = type("ItemDeleteView", (ScopedMixin, generic.DeleteView), DELETE)
     copy_view_enabled = False
     list_display = [
         "name",
