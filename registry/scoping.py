@@ -17,6 +17,7 @@ from django.db.models import Model, Q, QuerySet
 
 from registry.models import Area
 from registry.permissions import (
+    BOUND,
     Action,
     Kind,
     forget_roles,
@@ -46,9 +47,9 @@ def visible_to(
     """Filter ``queryset`` to the rows ``user`` may ``action`` as objects of ``kind``.
 
     ``kind`` defaults to the model's ``scope_kind``; ``roles``, when given, replaces the table's
-    roles (for ``registry.permissions`` itself and tests). Superusers see everything; anonymous
-    and inactive users see nothing; a model that declares neither scope field is visible to
-    superusers only.
+    roles (for ``registry.permissions`` itself and tests). Superusers see everything but bound
+    kinds (a counter is its shopkeepers' only); anonymous and inactive users see nothing; a model
+    that declares neither scope field is visible to superusers only.
     """
     model = queryset.model
     if roles is None:
@@ -58,7 +59,7 @@ def visible_to(
         roles = roles_for(kind, action)
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
-    if user.is_superuser:
+    if user.is_superuser and (kind is None or Kind(kind) not in BOUND):
         return queryset
     area_field = getattr(model, "scope_area_field", None)
     household_field = getattr(model, "scope_household_field", None)

@@ -20,6 +20,7 @@ from registry.permissions import (
 )
 from registry.scoping import visible_to
 from shops.models import Store
+from shops.selectors import store_list_for_shopkeeper
 from shops.services.redemptions import _is_shopkeeper
 from tests.factories import Role, UserFactory, make_household, make_staff, make_town, make_village
 from tests.shops.factories import make_store
@@ -145,6 +146,10 @@ def test_superusers_may_everything_but_a_counter_they_are_not_bound_to(places):
     assert visible_to(root, Store.objects.all(), kind=Kind.STORE).count() == 0  # none exist yet
     store = make_store(village)
     assert not may(root, Kind.COUNTER, Action.WRITE, store)
+    store.shopkeepers.add(root)  # bound, but without the shopkeeper's role
+    assert not may(root, Kind.COUNTER, Action.WRITE, store)
+    assert not store_list_for_shopkeeper(user=root).exists()
+    assert visible_to(root, Store.objects.all(), kind=Kind.STORE).get() == store
 
 
 def test_inactive_and_anonymous_users_may_nothing(places):
@@ -198,3 +203,36 @@ def test_the_counters_sql_check_agrees_with_the_table(places, role, where, bound
     expected = bound and role == Role.SHOPKEEPER and where != "other_village"
     assert by_sql == expected
     assert Kind.COUNTER in BOUND
+
+
+# --- Inspectors: the register's list, masked ----------------------------------------------------
+
+
+def test_inspectors_list_households_masked_and_cannot_search_them_by_name(client, places):
+    from django.urls import reverse
+
+    village = places["villages"][0]
+    household = make_household(village, head_name="黄永福")
+    household.address = "杏花路8号"
+    household.save()
+    client.force_login(make_staff(Role.INSPECTOR, places["district"]))
+    index = reverse("registry_household:index")
+    listing = client.get(index).content.decode()
+    assert "黄*福" in listing and "黄永福" not in listing
+    assert household.number in client.get(index, {"q": household.number}).content.decode()
+    for private in ("黄永福", "杏花路"):
+        found = client.get(index, {"q": private}).content.decode()
+        assert "黄*福" not in found, private
+    for url_name in ("registry_household:history", "registry_household:usage"):
+        assert client.get(reverse(url_name, args=[household.pk])).status_code == 404
+    assert client.get(reverse("household", args=[household.pk])).status_code == 404
+
+
+def test_committee_members_search_their_households_by_name_in_full(client, places):
+    from django.urls import reverse
+
+    village = places["villages"][0]
+    make_household(village, head_name="黄永福")
+    client.force_login(make_staff(Role.COMMITTEE, village))
+    found = client.get(reverse("registry_household:index"), {"q": "黄永福"}).content.decode()
+    assert "黄永福" in found
