@@ -22,10 +22,11 @@ from wagtail.models import (
 
 from campaigns.models import SECTION_MODELS, AreaReviewTask
 from registry.models import Area, RoleAssignment
+from registry.permissions import Action, Kind, roles_for
 
-Role = RoleAssignment.Role
-EDITOR_ROLES = {Role.EDITOR}
-REVIEWER_ROLES = {Role.DISTRICT_ADMIN, Role.TOWN_ADMIN}
+# Reviewers publish; editors write and submit for review.
+REVIEWER_ROLES = roles_for(Kind.PAGE, Action.APPROVE)
+EDITOR_ROLES = roles_for(Kind.PAGE, Action.WRITE) - REVIEWER_ROLES
 EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page"]
 REVIEWER_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page"]
 MEDIA_PERMISSIONS = [

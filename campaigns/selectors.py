@@ -173,20 +173,17 @@ def class_page_state(*, page: OfflineClassPage, user) -> dict:
         session.is_past = session.starts_at <= now
     state = {"sessions": sessions, "my_signups": [], "may_organise": False}
     if getattr(user, "is_authenticated", False):
-        from campaigns.services import ORGANISER_ROLES
+        from registry.permissions import Action, Kind, may
         from registry.scoping import visible_to
 
         state["my_signups"] = list(
-            visible_to(user, SessionSignup.objects.all(), roles=["villager"])
+            visible_to(user, SessionSignup.objects.all(), kind=Kind.SIGNUP, action=Action.WRITE)
             .filter(session__page=page)
             .exclude(status=SessionSignup.Status.CANCELLED)
             .select_related("session")
         )
         area = page.area
-        state["may_organise"] = bool(
-            area
-            and visible_to(user, Area.objects.filter(pk=area.pk), roles=ORGANISER_ROLES).exists()
-        )
+        state["may_organise"] = bool(area and may(user, Kind.CLASS_SESSION, Action.WRITE, area))
     return state
 
 
@@ -247,9 +244,9 @@ def _section_paths(area_paths: list[str]) -> list[str]:
 def page_ids_reviewable_by(*, user) -> list[str]:
     """Ids (as text, like workflow states keep them) of the pages under the sections of the areas
     a reviewer administers."""
-    from campaigns.models.workflow import _reviewer_paths
+    from registry.permissions import Action, Kind, area_paths
 
-    section_paths = _section_paths(_reviewer_paths(user))
+    section_paths = _section_paths(area_paths(user, Kind.PAGE, Action.APPROVE))
     if not section_paths:
         return []
     pages = Page.objects.filter(reduce(or_, (Q(path__startswith=p) for p in section_paths)))
@@ -283,14 +280,9 @@ def _searchable_models():
 def sessions_to_organise(*, user, limit: int = 50) -> list:
     """Coming (and today's) sessions of classes in the sections of the user's organiser areas."""
     from campaigns.models import ClassSession
-    from campaigns.services import ORGANISER_ROLES
-    from registry.scoping import role_assignments
+    from registry.permissions import Action, Kind, area_paths
 
-    paths = [
-        a.area.path
-        for a in role_assignments(user)
-        if a.role in ORGANISER_ROLES and a.area is not None
-    ]
+    paths = area_paths(user, Kind.CLASS_SESSION, Action.WRITE)
     if user.is_superuser:
         paths = [""]
     section_paths = _section_paths(paths)

@@ -17,13 +17,11 @@ from campaigns.exceptions import ClassError
 from campaigns.models import ClassSession, LessonCompletion, LessonPage, SessionSignup
 from points.signals import activity_completed
 from registry.codes import CodeRefused, consume_code, read_code
-from registry.models import Area, Household, RoleAssignment, User
-from registry.scoping import visible_to
+from registry.models import Household, User
+from registry.permissions import Action, Kind, may
 
 logger = logging.getLogger(__name__)
 Status = SessionSignup.Status
-Role = RoleAssignment.Role
-ORGANISER_ROLES = [Role.DISTRICT_ADMIN, Role.TOWN_ADMIN, Role.COMMITTEE, Role.EDITOR]
 
 
 def _announce(**kwargs) -> None:
@@ -49,9 +47,7 @@ def _locked_session(session: ClassSession) -> ClassSession:
 def may_organise(*, user: User, session: ClassSession) -> bool:
     """Organisers: staff whose area contains the area of the class's section."""
     area = session.page.area
-    if area is None:
-        return False
-    return visible_to(user, Area.objects.filter(pk=area.pk), roles=ORGANISER_ROLES).exists()
+    return area is not None and may(user, Kind.CLASS_SESSION, Action.WRITE, area)
 
 
 def session_sign_up(*, session: ClassSession, household: Household, actor: User) -> SessionSignup:

@@ -14,6 +14,7 @@ from campaigns import selectors, services
 from campaigns.exceptions import ClassError
 from campaigns.models import ClassSession, LessonPage, SessionSignup
 from registry.models import Household
+from registry.permissions import Action, Kind, may
 from registry.scoping import visible_to
 from registry.selectors import household_list_for_villager
 
@@ -57,7 +58,13 @@ def session_sign_up(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     signup = get_object_or_404(
-        visible_to(request.user, SessionSignup.objects.select_related("session__page")), pk=pk
+        visible_to(
+            request.user,
+            SessionSignup.objects.select_related("session__page"),
+            kind=Kind.SIGNUP,
+            action=Action.WRITE,
+        ),
+        pk=pk,
     )
     try:
         services.session_cancel(signup=signup, actor=request.user)
@@ -100,6 +107,8 @@ def session_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def sessions_to_organise(request: HttpRequest) -> HttpResponse:
     """The organiser's list of coming sessions in their areas, each with its check-in page."""
+    if not may(request.user, Kind.CLASS_SESSION, Action.WRITE):
+        raise PermissionDenied
     sessions = selectors.sessions_to_organise(user=request.user)
     return render(request, "campaigns/sessions.html", {"sessions": sessions})
 

@@ -3,13 +3,12 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from campaigns.services import ORGANISER_ROLES
-from registry.scoping import may_act_as
+from registry.permissions import Action, Kind, may
 
 
 class _OrganiserMenuItem(MenuItem):
     def is_shown(self, request):
-        return may_act_as(request.user, ORGANISER_ROLES)
+        return may(request.user, Kind.CLASS_SESSION, Action.WRITE)
 
 
 @hooks.register("register_admin_menu_item")

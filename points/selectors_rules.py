@@ -12,15 +12,13 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet, Sum
 
 from points.models import Account, EarningRule, EarningRuleVersion, LedgerTransaction, Posting
-from registry.models import Area, Household, RoleAssignment
-from registry.scoping import role_assignments, visible_to
+from registry.models import Area, Household
+from registry.permissions import Action, Kind, role_assignments, roles_for
+from registry.scoping import visible_to
 
 CAMPAIGN_TZ = ZoneInfo("Asia/Shanghai")
-Role = RoleAssignment.Role
 
 # Who may change rules, and who may read them (rules of their areas and those above them).
-RULE_MANAGERS = frozenset({Role.DISTRICT_ADMIN, Role.TOWN_ADMIN})
-RULE_READERS = RULE_MANAGERS | {Role.COMMITTEE}
 
 
 # --- Periods ------------------------------------------------------------------------------------
@@ -89,14 +87,15 @@ def rules_visible_to(user, *, for_change: bool = False) -> QuerySet[EarningRule]
     only, the rules of the areas above theirs (which hold in their areas unless overridden)."""
     rules = EarningRule.objects.all()
     if for_change:
-        return visible_to(user, rules, roles=RULE_MANAGERS)
-    visible = visible_to(user, rules, roles=RULE_READERS)
+        return visible_to(user, rules, kind=Kind.RULE, action=Action.WRITE)
+    visible = visible_to(user, rules, kind=Kind.RULE)
     if getattr(user, "is_superuser", False):
         return visible
+    readers = roles_for(Kind.RULE, Action.READ)
     above = {
         path
         for assignment in role_assignments(user)
-        if assignment.role in RULE_READERS and assignment.area is not None
+        if assignment.role in readers and assignment.area is not None
         for path in assignment.area.path_and_ancestors
     }
     return rules.filter(Q(pk__in=visible.values("pk")) | Q(area__path__in=above))

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 
 from points.models import SortingCheck, SortingRound
-from points.services.claims import RECORDERS
 from registry.models import Area, Household, Member, User
+from registry.permissions import Action, Kind
 from registry.scoping import areas_visible_to, visible_to
 
 SEARCH_LIMIT = 30
@@ -35,19 +35,18 @@ class RoundSheet:
 
 def scoring_villages(*, user: User) -> QuerySet[Area]:
     """Villages the user may score (committee: their own; town and district admins: below)."""
-    return areas_visible_to(user, level=Area.Level.VILLAGE, roles=RECORDERS)
+    return areas_visible_to(user, level=Area.Level.VILLAGE, kind=Kind.SCORING, action=Action.WRITE)
 
 
 def sorting_round_list(*, user: User, limit: int = 20) -> QuerySet[SortingRound]:
-    return visible_to(user, SortingRound.objects.all(), roles=RECORDERS).select_related("village")[
-        :limit
-    ]
+    rounds = visible_to(user, SortingRound.objects.all(), kind=Kind.SCORING, action=Action.WRITE)
+    return rounds.select_related("village")[:limit]
 
 
 def sorting_round_get(*, user: User, pk: int) -> SortingRound:
     """A round the user may score in; raises SortingRound.DoesNotExist otherwise."""
     return (
-        visible_to(user, SortingRound.objects.all(), roles=RECORDERS)
+        visible_to(user, SortingRound.objects.all(), kind=Kind.SCORING, action=Action.WRITE)
         .select_related("village")
         .get(pk=pk)
     )

@@ -1,6 +1,6 @@
 """Phone pages for courtyard appraisals, objections and commendations (``/scoring/…``).
 
-Views parse, check scope through ``registry.scoping`` and call one service each.
+Views parse, check scope through ``registry.permissions`` and call one service each.
 """
 
 import datetime
@@ -34,29 +34,27 @@ from points.services.appraisals import (
     appraisal_score_record,
     appraisal_verify,
 )
-from points.services.claims import RECORDERS
 from points.services.commendations import (
-    APPROVERS,
-    NOMINATORS,
     commendation_approve,
     commendation_nominate,
     commendation_reject,
 )
 from points.services.publicity import objection_raise, objection_resolve
-from registry.models import Area, Household, Member, RoleAssignment
-from registry.scoping import may_act_as, role_assignments, visible_to
+from registry.models import Area, Household, Member
+from registry.permissions import Action, Kind, household_ids, may
+from registry.scoping import visible_to
 
-Role = RoleAssignment.Role
 
-
-def _staff(request: HttpRequest, roles=RECORDERS) -> None:
-    if not may_act_as(request.user, roles):
+def _staff(request: HttpRequest, kind: Kind = Kind.SCORING, action: Action = Action.WRITE) -> None:
+    if not may(request.user, kind, action):
         raise Http404
 
 
 def _campaigns(request: HttpRequest):
     _staff(request)
-    return visible_to(request.user, AppraisalCampaign.objects.all(), roles=RECORDERS)
+    return visible_to(
+        request.user, AppraisalCampaign.objects.all(), kind=Kind.SCORING, action=Action.WRITE
+    )
 
 
 def _date(text: str) -> datetime.date | None:
@@ -239,9 +237,12 @@ def campaign_verify(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff(request)
+    _staff(request, Kind.OBJECTION, Action.APPROVE)
     objection = get_object_or_404(
-        visible_to(request.user, Objection.objects.all(), roles=RECORDERS), pk=pk
+        visible_to(
+            request.user, Objection.objects.all(), kind=Kind.OBJECTION, action=Action.APPROVE
+        ),
+        pk=pk,
     )
     try:
         objection_resolve(
@@ -261,7 +262,7 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _home_villages(request: HttpRequest) -> list[Area]:
     households = Household.objects.filter(
-        pk__in=[a.household_id for a in role_assignments(request.user) if a.role == Role.VILLAGER]
+        pk__in=household_ids(request.user, Kind.OBJECTION, Action.WRITE)
     ).select_related("village")
     return list({household.village_id: household.village for household in households}.values())
 
@@ -283,6 +284,7 @@ def publicity(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def objection_create(request: HttpRequest) -> HttpResponse:
+    _staff(request, Kind.OBJECTION, Action.WRITE)
     target_id = request.POST.get("target_id") or 0
     if request.POST.get("target") == "commendation":
         target = get_object_or_404(Commendation.objects.select_related("village"), pk=target_id)
@@ -303,9 +305,9 @@ def objection_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def commendation_list(request: HttpRequest) -> HttpResponse:
-    _staff(request, NOMINATORS)
+    _staff(request, Kind.COMMENDATION, Action.READ)
     items = (
-        visible_to(request.user, Commendation.objects.all(), roles=NOMINATORS)
+        visible_to(request.user, Commendation.objects.all(), kind=Kind.COMMENDATION)
         .select_related("village", "household", "member", "nominated_by", "photo")
         .prefetch_related("household__members")[:50]
     )
@@ -314,7 +316,7 @@ def commendation_list(request: HttpRequest) -> HttpResponse:
         "points/scoring/commendations.html",
         {
             "items": items,
-            "may_approve": may_act_as(request.user, APPROVERS),
+            "may_approve": may(request.user, Kind.COMMENDATION, Action.APPROVE),
             "titles": Commendation.Title.choices,
             "villages": scoring_villages(user=request.user),
             "key": uuid.uuid4().hex,
@@ -325,7 +327,7 @@ def commendation_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def commendation_create(request: HttpRequest) -> HttpResponse:
-    _staff(request, NOMINATORS)
+    _staff(request, Kind.COMMENDATION, Action.WRITE)
     village = get_object_or_404(scoring_villages(user=request.user), pk=request.POST.get("village"))
     household = Household.objects.filter(
         village=village, number=request.POST.get("number", "").strip()
@@ -360,9 +362,12 @@ def commendation_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def commendation_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff(request, APPROVERS)
+    _staff(request, Kind.COMMENDATION, Action.APPROVE)
     item = get_object_or_404(
-        visible_to(request.user, Commendation.objects.all(), roles=APPROVERS), pk=pk
+        visible_to(
+            request.user, Commendation.objects.all(), kind=Kind.COMMENDATION, action=Action.APPROVE
+        ),
+        pk=pk,
     )
     try:
         if request.POST.get("decision") == "reject":

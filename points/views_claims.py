@@ -10,14 +10,17 @@ from django.views.decorators.http import require_POST
 
 from points.exceptions import LedgerError
 from points.models import PointsClaim
-from points.services.claims import RECORDERS, claim_approve, claim_reject
-from registry.scoping import may_act_as, visible_to
+from points.services.claims import claim_approve, claim_reject
+from registry.permissions import Action, Kind, may
+from registry.scoping import visible_to
 
 
 def _claims(request: HttpRequest):
-    if not may_act_as(request.user, RECORDERS):
+    if not may(request.user, Kind.SCORING, Action.APPROVE):
         raise Http404
-    return visible_to(request.user, PointsClaim.objects.all(), roles=RECORDERS)
+    return visible_to(
+        request.user, PointsClaim.objects.all(), kind=Kind.SCORING, action=Action.APPROVE
+    )
 
 
 def claim_queue(request: HttpRequest) -> HttpResponse:

@@ -25,15 +25,14 @@ from points.selectors_sorting import (
     sorting_round_list,
     sorting_round_sheet,
 )
-from points.services.claims import RECORDERS
 from points.services.sorting import sorting_check_record, sorting_round_open
 from registry.codes import CodeRefused, read_code
 from registry.models import Area, Household
-from registry.scoping import may_act_as
+from registry.permissions import Action, Kind, may
 
 
 def _scorer(request: HttpRequest) -> None:
-    if not may_act_as(request.user, RECORDERS):
+    if not may(request.user, Kind.SCORING, Action.WRITE):
         raise Http404
 
 

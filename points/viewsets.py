@@ -26,8 +26,6 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 
 from points.models import EarningRule, EarningRuleVersion
 from points.selectors_rules import (
-    RULE_MANAGERS,
-    RULE_READERS,
     last_month,
     local_today,
     rule_preview,
@@ -35,7 +33,8 @@ from points.selectors_rules import (
 )
 from points.services.rules import TERMS, rule_create, rule_edit
 from registry.models import Area, User
-from registry.scoping import areas_visible_to, may_act_as
+from registry.permissions import Action, Kind, may, roles_for
+from registry.scoping import areas_visible_to
 
 # --- Who may do what ----------------------------------------------------------------------------
 
@@ -46,15 +45,21 @@ class EarningRulePermissionPolicy(BasePermissionPolicy):
     Nobody deletes a rule: transactions name it; unpublish it instead.
     """
 
-    ACTION_ROLES = {"view": RULE_READERS, "add": RULE_MANAGERS, "change": RULE_MANAGERS}
+    ACTIONS = {"view": Action.READ, "add": Action.WRITE, "change": Action.WRITE}
 
     def user_has_permission(self, user, action):
-        if action not in self.ACTION_ROLES or not getattr(user, "is_active", False):
+        if action not in self.ACTIONS or not getattr(user, "is_active", False):
             return False
-        return may_act_as(user, self.ACTION_ROLES[action])
+        return may(user, Kind.RULE, self.ACTIONS[action])
 
     def users_with_any_permission(self, actions):
-        roles = set().union(*(self.ACTION_ROLES.get(action, ()) for action in actions))
+        roles = set().union(
+            *(
+                roles_for(Kind.RULE, self.ACTIONS[action])
+                for action in actions
+                if action in self.ACTIONS
+            )
+        )
         if not roles:
             return User.objects.none()
         return User.objects.filter(
@@ -115,7 +120,7 @@ class EarningRuleForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         if "area" in self.fields:
             self.fields["area"].queryset = areas_visible_to(
-                self.for_user, roles=RULE_MANAGERS
+                self.for_user, kind=Kind.RULE, action=Action.WRITE
             ).exclude(level=Area.Level.GROUP)
         if self.instance.pk:
             for name in ("code", "area", "kind"):
@@ -146,7 +151,7 @@ class EarningRuleForm(WagtailAdminModelForm):
 def _areas_for(request):
     if request is None:
         return Area.objects.none()
-    return areas_visible_to(request.user, roles=RULE_READERS).exclude(level=Area.Level.GROUP)
+    return areas_visible_to(request.user, kind=Kind.RULE).exclude(level=Area.Level.GROUP)
 
 
 class EarningRuleFilterSet(WagtailFilterSet):

@@ -8,11 +8,13 @@ from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from points.models import ExpiryPolicy
-from registry.models import Area, RoleAssignment
+from registry.models import Area
+from registry.permissions import Action, Kind
 from registry.scoping import areas_visible_to, visible_to
 from registry.viewsets import ScopedObjectMixin
 
-ADMINS = [RoleAssignment.Role.DISTRICT_ADMIN]
+POLICY = {"kind": Kind.EXPIRY_POLICY, "action": Action.WRITE}
+POLICY_VIEW = {"scope_kind": Kind.EXPIRY_POLICY, "scope_action": Action.WRITE}
 
 
 class ExpiryPolicyForm(WagtailAdminModelForm):
@@ -20,7 +22,7 @@ class ExpiryPolicyForm(WagtailAdminModelForm):
         super().__init__(*args, for_user=for_user, **kwargs)
         if for_user is not None and "district" in self.fields:
             self.fields["district"].queryset = areas_visible_to(
-                for_user, level=Area.Level.DISTRICT, roles=ADMINS
+                for_user, level=Area.Level.DISTRICT, **POLICY
             )
             if self.instance.pk:
                 self.fields["district"].disabled = True
@@ -28,11 +30,12 @@ class ExpiryPolicyForm(WagtailAdminModelForm):
 
 class ExpiryPolicyIndexView(generic.IndexView):
     def get_base_queryset(self):
-        return visible_to(self.request.user, ExpiryPolicy.objects.all(), roles=ADMINS)
+        return visible_to(self.request.user, ExpiryPolicy.objects.all(), **POLICY)
 
 
 class ExpiryPolicyEditView(ScopedObjectMixin, generic.EditView):
-    scope_roles = ADMINS
+    scope_kind = Kind.EXPIRY_POLICY
+    scope_action = Action.WRITE
 
 
 class ExpiryPolicyViewSet(ModelViewSet):
@@ -46,10 +49,14 @@ class ExpiryPolicyViewSet(ModelViewSet):
     copy_view_enabled = False
     index_view_class = ExpiryPolicyIndexView
     edit_view_class = ExpiryPolicyEditView
-    history_view_class = type("ExpiryHistoryView", (ScopedObjectMixin, history.HistoryView), {})
-    usage_view_class = type("ExpiryUsageView", (ScopedObjectMixin, usage.UsageView), {})
+    history_view_class = type(
+        "ExpiryHistoryView", (ScopedObjectMixin, history.HistoryView), POLICY_VIEW
+    )
+    usage_view_class = type("ExpiryUsageView", (ScopedObjectMixin, usage.UsageView), POLICY_VIEW)
     delete_view_class = type(
-        "ExpiryDeleteView", (ScopedObjectMixin, generic.DeleteView), {"scope_roles": ADMINS}
+        "ExpiryDeleteView",
+        (ScopedObjectMixin, generic.DeleteView),
+        {**POLICY_VIEW, "scope_action": Action.DELETE},
     )
     list_display = ["district", "mode", "starts_on"]
     edit_handler = ObjectList(

@@ -5,10 +5,9 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.permissions import register_permission_policy
 
 from points.models import EarningRule
-from points.services.claims import RECORDERS
 from points.viewsets import EarningRuleViewSet, permission_policy
 from points.viewsets_expiry import ExpiryPolicyViewSet
-from registry.scoping import may_act_as
+from registry.permissions import Action, Kind, may
 
 register_permission_policy(EarningRule, permission_policy, exact_class=True)
 
@@ -25,7 +24,7 @@ def register_claim_urls():
 
 class _RecorderMenuItem(MenuItem):
     def is_shown(self, request):
-        return may_act_as(request.user, RECORDERS)
+        return may(request.user, Kind.SCORING, Action.APPROVE)
 
 
 @hooks.register("register_admin_menu_item")
@@ -42,7 +41,7 @@ def register_expiry_viewset():
 
 class _ScoringMenu(SubmenuMenuItem):
     def is_shown(self, request):
-        return may_act_as(request.user, RECORDERS)
+        return may(request.user, Kind.SCORING, Action.WRITE)
 
 
 @hooks.register("register_admin_menu_item")

@@ -3,10 +3,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from registry.models import Area, Household, RoleAssignment
+from registry.models import Area, Household
+from registry.permissions import Action, Kind
 from registry.scoping import areas_visible_to, visible_to
 
-MANAGERS = RoleAssignment.REGISTER_MANAGERS
+WRITE = {"kind": Kind.HOUSEHOLD, "action": Action.WRITE}
 
 
 class HouseholdAdminForm(WagtailAdminModelForm):
@@ -18,14 +19,14 @@ class HouseholdAdminForm(WagtailAdminModelForm):
             return
         if "village" in self.fields:
             self.fields["village"].queryset = areas_visible_to(
-                for_user, level=Area.Level.VILLAGE, roles=MANAGERS
+                for_user, level=Area.Level.VILLAGE, **WRITE
             )
             if self.instance.pk:
                 # Changing village is a move, with its own screen and history.
                 self.fields["village"].disabled = True
         if "group" in self.fields:
             self.fields["group"].queryset = areas_visible_to(
-                for_user, level=Area.Level.GROUP, roles=MANAGERS
+                for_user, level=Area.Level.GROUP, **WRITE
             )
         if "status" in self.fields:
             self.fields["status"].choices = [
@@ -52,9 +53,9 @@ class AreaAdminForm(WagtailAdminModelForm):
         if self.instance.pk:
             del self.fields["parent"]
         elif for_user is not None:
-            self.fields["parent"].queryset = areas_visible_to(for_user, roles=MANAGERS).exclude(
-                level=Area.Level.GROUP
-            )
+            self.fields["parent"].queryset = areas_visible_to(
+                for_user, kind=Kind.AREA, action=Action.WRITE
+            ).exclude(level=Area.Level.GROUP)
 
     def clean(self):
         cleaned = super().clean()
@@ -99,11 +100,9 @@ class HouseholdMoveForm(forms.Form):
     def __init__(self, *args, user, household: Household, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_village"].queryset = areas_visible_to(
-            user, level=Area.Level.VILLAGE, roles=MANAGERS
+            user, level=Area.Level.VILLAGE, **WRITE
         ).exclude(pk=household.village_id)
-        self.fields["to_group"].queryset = areas_visible_to(
-            user, level=Area.Level.GROUP, roles=MANAGERS
-        )
+        self.fields["to_group"].queryset = areas_visible_to(user, level=Area.Level.GROUP, **WRITE)
         self.initial.setdefault("number", household.number)
         self.initial.setdefault("effective_on", timezone.localdate())
 
@@ -120,7 +119,7 @@ class HouseholdMergeForm(forms.Form):
     def __init__(self, *args, user, household: Household, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].queryset = (
-            visible_to(user, Household.objects.all(), roles=MANAGERS)
+            visible_to(user, Household.objects.all(), **WRITE)
             .filter(village_id=household.village_id, status=Household.Status.ACTIVE)
             .exclude(pk=household.pk)
             .prefetch_related("members")

@@ -58,9 +58,9 @@ from registry.models import (
     HouseholdEvent,
     HouseholdImport,
     Member,
-    RoleAssignment,
     User,
 )
+from registry.permissions import Action, Kind, may
 from registry.scoping import visible_to
 
 if pyexpat.version_info >= (2, 4, 1):
@@ -1050,11 +1050,8 @@ def _write(plan: _Plan, *, village: Area, job: HouseholdImport, actor: User) -> 
 
 def _manages(user: User, village: Area) -> bool:
     """Whether ``user`` manages the register of ``village`` (a village, in their scope)."""
-    return (
-        village.level == Area.Level.VILLAGE
-        and visible_to(
-            user, Area.objects.filter(pk=village.pk), roles=RoleAssignment.REGISTER_MANAGERS
-        ).exists()
+    return village.level == Area.Level.VILLAGE and may(
+        user, Kind.REGISTER_FILE, Action.WRITE, village
     )
 
 
@@ -1358,7 +1355,7 @@ def register_export(*, user: User, village: Area) -> bytes:
     households = visible_to(
         user,
         Household.objects.filter(village=village, status=Household.Status.ACTIVE),
-        roles=RoleAssignment.REGISTER_MANAGERS,
+        kind=Kind.REGISTER_FILE,
     )
     rows = (
         Member.objects.filter(household__in=households)

@@ -3,25 +3,25 @@
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from registry.models import Household, HouseholdEvent, Member, RoleAssignment, User
+from registry.models import Household, HouseholdEvent, Member, User
+from registry.permissions import Kind
 from registry.scoping import visible_to
-
-Role = RoleAssignment.Role
 
 
 def household_list_for_villager(*, user: User) -> QuerySet[Household]:
     """The households a villager is linked to through their verified phone number."""
     return (
-        visible_to(user, Household.objects.all(), roles=[Role.VILLAGER])
+        visible_to(user, Household.objects.all(), kind=Kind.HOUSEHOLD_CODE)
         .select_related("village", "group")
         .prefetch_related("members")
     )
 
 
 def household_get(*, user: User, pk: int) -> Household:
-    """One household the user may see, or 404: out-of-scope rows do not exist for them."""
+    """One household whose data the user's work needs (its villagers, the village staff above it),
+    or 404: out-of-scope rows do not exist for them."""
     queryset = (
-        visible_to(user, Household.objects.all())
+        visible_to(user, Household.objects.all(), kind=Kind.HOUSEHOLD)
         .select_related("village", "group", "merged_into")
         .prefetch_related(
             Prefetch("members", queryset=Member.objects.order_by("id")),

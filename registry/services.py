@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from registry.exceptions import RegisterError
 from registry.models import Area, Household, HouseholdEvent, Member, RoleAssignment, User
-from registry.scoping import forget_roles
+from registry.permissions import MODEL_PERMISSIONS, forget_roles
 
 Role = RoleAssignment.Role
 
@@ -240,50 +240,9 @@ def villager_link(*, user: User) -> list[int]:
     return household_ids
 
 
-# Model permissions each staff role needs in Wagtail's admin; rows are still scoped by area.
-ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.DISTRICT_ADMIN: [
-        "wagtailadmin.access_admin",
-        "registry.add_area",
-        "registry.change_area",
-        "registry.view_area",
-        "registry.add_household",
-        "registry.change_household",
-        "registry.view_household",
-        "registry.add_householdimport",
-        "registry.view_householdimport",
-        "points.add_expirypolicy",
-        "points.change_expirypolicy",
-        "points.view_expirypolicy",
-    ],
-    Role.TOWN_ADMIN: [
-        "wagtailadmin.access_admin",
-        "registry.view_area",
-        "registry.add_household",
-        "registry.change_household",
-        "registry.view_household",
-        "registry.add_householdimport",
-        "registry.view_householdimport",
-    ],
-    Role.COMMITTEE: [
-        "wagtailadmin.access_admin",
-        "registry.view_area",
-        "registry.add_household",
-        "registry.change_household",
-        "registry.view_household",
-        "registry.add_householdimport",
-        "registry.view_householdimport",
-    ],
-    Role.INSPECTOR: ["wagtailadmin.access_admin", "registry.view_area", "registry.view_household"],
-    Role.EDITOR: ["wagtailadmin.access_admin"],
-    Role.SHOPKEEPER: [],
-    Role.VILLAGER: [],
-}
-
-
 def roles_sync_groups() -> None:
-    """Create one auth group per role holding that role's permissions (idempotent)."""
-    for role, perms in ROLE_PERMISSIONS.items():
+    """Create one auth group per role holding that role's model permissions (idempotent)."""
+    for role, perms in MODEL_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=f"meijia:{role}")
         wanted = []
         for perm in perms:

@@ -31,11 +31,12 @@ from registry.importing import (
     register_import_progress,
     register_template_build,
 )
-from registry.models import Area, HouseholdImport, RoleAssignment
-from registry.scoping import areas_visible_to, may_act_as, visible_to
+from registry.models import Area, HouseholdImport
+from registry.permissions import Action, Kind, may
+from registry.scoping import areas_visible_to, visible_to
 from registry.tasks import register_import_apply_task, register_import_check_task
 
-MANAGERS = RoleAssignment.REGISTER_MANAGERS
+REGISTER = {"kind": Kind.REGISTER_FILE, "action": Action.WRITE}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Status = HouseholdImport.Status
 
@@ -60,7 +61,7 @@ def _manager_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not may_act_as(user, MANAGERS):
+        if not may(user, **REGISTER):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -68,7 +69,7 @@ def _manager_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 
 def _villages(user: Any) -> Any:
-    return areas_visible_to(user, level=Area.Level.VILLAGE, roles=MANAGERS)
+    return areas_visible_to(user, level=Area.Level.VILLAGE, **REGISTER)
 
 
 def _limit_villages(field: forms.ModelChoiceField, user: Any) -> None:
@@ -119,7 +120,7 @@ def _job_or_404(request: HttpRequest, pk: int) -> HouseholdImport:
     jobs = visible_to(
         request.user,
         HouseholdImport.objects.select_related("village", "created_by"),
-        roles=MANAGERS,
+        **REGISTER,
     )
     return get_object_or_404(jobs, pk=pk)
 
@@ -148,7 +149,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
     jobs = visible_to(
         request.user,
         HouseholdImport.objects.select_related("village", "created_by"),
-        roles=MANAGERS,
+        **REGISTER,
     ).order_by("-created_at")[:20]
     return render(
         request,

@@ -1,12 +1,13 @@
 """The register in Wagtail's admin: areas and households, every screen scoped by area.
 
 An object outside the user's areas answers 404 on every URL (edit, history, usage, move, merge),
-as if it did not exist.
+as if it did not exist. Inspectors read the list of their area's households with the head's name
+masked (``Kind.HOUSEHOLD_LIST``); a household's own screens need ``Kind.HOUSEHOLD``.
 """
 
 import django_filters
 from django.contrib import messages
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -32,24 +33,25 @@ from registry.forms import (
     HouseholdMoveForm,
     child_level,
 )
-from registry.identity import mask_id_number, mask_phone
-from registry.models import Area, Household, Member, RoleAssignment
+from registry.identity import mask_id_number, mask_name, mask_phone
+from registry.models import Area, Household, Member
+from registry.permissions import Action, Kind
 from registry.scoping import areas_visible_to, visible_to
-
-MANAGERS = RoleAssignment.REGISTER_MANAGERS
-# Inspectors read the register of their area; only managers change it.
-READERS = MANAGERS | {RoleAssignment.Role.INSPECTOR}
 
 
 class ScopedObjectMixin:
-    """Answer 404 for an object outside the user's areas."""
+    """Answer 404 for an object the user may not ``scope_action`` as a ``scope_kind``."""
 
-    scope_roles = READERS
+    scope_kind: Kind | None = None  # default: the model's scope_kind
+    scope_action = Action.READ
 
     def get_object(self, *args, **kwargs):
         obj = super().get_object(*args, **kwargs)
         visible = visible_to(
-            self.request.user, type(obj)._default_manager.filter(pk=obj.pk), roles=self.scope_roles
+            self.request.user,
+            type(obj)._default_manager.filter(pk=obj.pk),
+            kind=self.scope_kind,
+            action=self.scope_action,
         )
         if not visible.exists():
             raise Http404
@@ -62,7 +64,7 @@ class ScopedObjectMixin:
 def _villages_for(request):
     if request is None:
         return Area.objects.none()
-    return areas_visible_to(request.user, level=Area.Level.VILLAGE, roles=READERS)
+    return areas_visible_to(request.user, level=Area.Level.VILLAGE, kind=Kind.HOUSEHOLD_LIST)
 
 
 class HouseholdFilterSet(WagtailFilterSet):
@@ -82,10 +84,15 @@ class HouseholdIndexView(generic.IndexView):
         head_name = Member.objects.filter(
             household=OuterRef("pk"), relation=Member.Relation.HEAD
         ).values("name")[:1]
+        user = self.request.user
+        readable = visible_to(user, Household.objects.all(), kind=Kind.HOUSEHOLD).values("pk")
         return (
-            visible_to(self.request.user, Household.objects.all(), roles=READERS)
+            visible_to(user, Household.objects.all(), kind=Kind.HOUSEHOLD_LIST)
             .select_related("village", "group")
-            .annotate(head_name=Subquery(head_name))
+            .annotate(
+                head_name=Subquery(head_name),
+                is_readable=ExpressionWrapper(Q(pk__in=readable), output_field=BooleanField()),
+            )
         )
 
     def search_queryset(self, queryset):
@@ -93,9 +100,9 @@ class HouseholdIndexView(generic.IndexView):
             return queryset
         query = self.search_query.strip()
         by_member = Member.objects.filter(name__icontains=query).values("household_id")
-        return queryset.filter(
-            Q(number__icontains=query) | Q(address__icontains=query) | Q(pk__in=by_member)
-        )
+        # Names and addresses are searched only where the user may read them.
+        private = Q(address__icontains=query) | Q(pk__in=by_member)
+        return queryset.filter(Q(number__icontains=query) | (private & Q(is_readable=True)))
 
 
 class HouseholdCreateView(generic.CreateView):
@@ -112,8 +119,14 @@ class HouseholdCreateView(generic.CreateView):
             return self.form_invalid(form)
 
 
+def _head_name(household: Household) -> str:
+    """The head's name, masked for those who list households without reading them."""
+    name = household.head_name
+    return name if household.is_readable else mask_name(name)
+
+
 class HouseholdEditView(ScopedObjectMixin, generic.EditView):
-    scope_roles = MANAGERS
+    scope_action = Action.WRITE
 
     def save_instance(self):
         household = self.form.save(commit=False)
@@ -145,23 +158,24 @@ class HouseholdEditView(ScopedObjectMixin, generic.EditView):
         return buttons
 
 
+# Wagtail shows a row's history and usage beside its editor, to those who may change it.
 class HouseholdHistoryView(ScopedObjectMixin, history.HistoryView):
-    pass
+    scope_action = Action.WRITE
 
 
 class HouseholdUsageView(ScopedObjectMixin, usage.UsageView):
-    pass
+    scope_action = Action.WRITE
 
 
 class HouseholdDeleteView(ScopedObjectMixin, generic.DeleteView):
-    scope_roles = MANAGERS
+    scope_action = Action.DELETE
 
 
 class _HouseholdActionView(ScopedObjectMixin, BaseObjectMixin, WagtailAdminTemplateMixin, View):
     """A form over one household that calls one service."""
 
     model = Household
-    scope_roles = MANAGERS
+    scope_action = Action.WRITE
     template_name = "registry/admin/household_action.html"
     form_class = None
     page_title = ""
@@ -245,7 +259,7 @@ class HouseholdViewSet(ModelViewSet):
     copy_view_enabled = False
     list_display = [
         "number",
-        Column("head_name", label=_("Head of household")),
+        Column("head_name", accessor=_head_name, label=_("Head of household")),
         "village",
         "group",
         "status",
@@ -289,7 +303,7 @@ class AreaIndexView(generic.IndexView):
     search_fields = ["name", "code"]
 
     def get_base_queryset(self):
-        return areas_visible_to(self.request.user, roles=READERS).exclude(level=Area.Level.GROUP)
+        return areas_visible_to(self.request.user, kind=Kind.AREA).exclude(level=Area.Level.GROUP)
 
 
 class AreaCreateView(generic.CreateView):
@@ -301,7 +315,7 @@ class AreaCreateView(generic.CreateView):
 
 
 class AreaEditView(ScopedObjectMixin, generic.EditView):
-    scope_roles = MANAGERS
+    scope_action = Action.WRITE
 
 
 class AreaViewSet(ModelViewSet):
@@ -313,10 +327,14 @@ class AreaViewSet(ModelViewSet):
     index_view_class = AreaIndexView
     add_view_class = AreaCreateView
     edit_view_class = AreaEditView
-    history_view_class = type("AreaHistoryView", (ScopedObjectMixin, history.HistoryView), {})
-    usage_view_class = type("AreaUsageView", (ScopedObjectMixin, usage.UsageView), {})
+    history_view_class = type(
+        "AreaHistoryView", (ScopedObjectMixin, history.HistoryView), {"scope_action": Action.WRITE}
+    )
+    usage_view_class = type(
+        "AreaUsageView", (ScopedObjectMixin, usage.UsageView), {"scope_action": Action.WRITE}
+    )
     delete_view_class = type(
-        "AreaDeleteView", (ScopedObjectMixin, generic.DeleteView), {"scope_roles": MANAGERS}
+        "AreaDeleteView", (ScopedObjectMixin, generic.DeleteView), {"scope_action": Action.DELETE}
     )
     copy_view_enabled = False
     list_display = ["name", "code", "level", "kind"]

@@ -8,17 +8,23 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from registry.models import Household, RoleAssignment, User
+from registry.models import Household, User
+from registry.permissions import Action, Kind
 from registry.scoping import visible_to
 from shops.models import CatalogueItem, Redemption, RedemptionLine, StockMove, Store
 
-Role = RoleAssignment.Role
-
 
 def store_list_for_shopkeeper(*, user: User) -> QuerySet[Store]:
-    if not user.is_authenticated:
-        return Store.objects.none()
-    return Store.objects.filter(shopkeepers=user, is_active=True).select_related("area")
+    """The open stores whose counter ``user`` keeps: bound to the store and holding the counter's
+    role over its area (``Kind.COUNTER`` is bound: superusers get no exception)."""
+    return _kept_stores(user=user).filter(is_active=True).select_related("area")
+
+
+def _kept_stores(*, user: User) -> QuerySet[Store]:
+    bound = (
+        Store.objects.filter(shopkeepers=user) if user.is_authenticated else Store.objects.none()
+    )
+    return visible_to(user, bound, kind=Kind.COUNTER, action=Action.WRITE)
 
 
 def store_get_for_counter(*, user: User, pk: int) -> Store:
@@ -40,7 +46,7 @@ def store_moves_list(*, store: Store, limit: int = 30) -> QuerySet[StockMove]:
 
 def villager_household_get(*, user: User, pk: int) -> Household:
     """The household as its own villager sees it (staff do not get a household's live code)."""
-    queryset = visible_to(user, Household.objects.all(), roles=[Role.VILLAGER]).select_related(
+    queryset = visible_to(user, Household.objects.all(), kind=Kind.HOUSEHOLD_CODE).select_related(
         "village"
     )
     return get_object_or_404(queryset, pk=pk)
@@ -60,12 +66,10 @@ def redemption_get(*, user: User, receipt_number: str) -> Redemption:
     if not user.is_authenticated:
         raise Http404
     # One query; subqueries, so that a store with several shopkeepers gives one row.
-    keeps = Q(store__in=Store.objects.filter(shopkeepers=user))
+    keeps = Q(store__in=_kept_stores(user=user).values("pk"))
     sees = Q(
         pk__in=visible_to(
-            user,
-            Redemption.objects.filter(receipt_number=receipt_number),
-            roles=[Role.VILLAGER, Role.TOWN_ADMIN, Role.DISTRICT_ADMIN],
+            user, Redemption.objects.filter(receipt_number=receipt_number), kind=Kind.REDEMPTION
         ).values("pk")
     )
     return get_object_or_404(_redemptions().filter(keeps | sees), receipt_number=receipt_number)

@@ -3,7 +3,7 @@ and stock. Views parse, authorise through the selectors (scoped), call one servi
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from registry import codes
+from registry.permissions import Action, Kind, may
 from registry.qr import qr_svg
 from shops import selectors
 from shops.exceptions import ShopError
@@ -76,6 +77,8 @@ def household_code_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 def counter_home(request: HttpRequest) -> HttpResponse:
+    if not may(request.user, Kind.COUNTER, Action.READ):
+        raise Http404
     stores = list(selectors.store_list_for_shopkeeper(user=request.user))
     if len(stores) == 1:
         return redirect("shops:counter", store_id=stores[0].pk)

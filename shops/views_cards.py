@@ -13,10 +13,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from registry.models import Area, ExportRecord, Household
-from registry.scoping import areas_visible_to, may_act_as, visible_to
+from registry.permissions import Action, Kind, may
+from registry.scoping import areas_visible_to, visible_to
 from shops.exceptions import ShopError
 from shops.models import CardPrintJob
-from shops.services.cards import PRINTERS, card_print_request, card_report_lost
+from shops.services.cards import card_print_request, card_report_lost
+
+CARDS = {"kind": Kind.CARD, "action": Action.WRITE}
 
 
 class CardPrintForm(forms.Form):
@@ -30,9 +33,7 @@ class CardPrintForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = areas_visible_to(
-            user, level=Area.Level.VILLAGE, roles=PRINTERS
-        )
+        self.fields["village"].queryset = areas_visible_to(user, level=Area.Level.VILLAGE, **CARDS)
 
     def clean_numbers(self) -> list[str]:
         return [part for part in re.split(r"[\s,，、;；]+", self.cleaned_data["numbers"]) if part]
@@ -45,19 +46,17 @@ class CardLostForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = areas_visible_to(
-            user, level=Area.Level.VILLAGE, roles=PRINTERS
-        )
+        self.fields["village"].queryset = areas_visible_to(user, level=Area.Level.VILLAGE, **CARDS)
 
 
 def _require_printer(request: HttpRequest) -> None:
-    if not may_act_as(request.user, PRINTERS):
+    if not may(request.user, **CARDS):
         raise Http404
 
 
 def _job(request: HttpRequest, pk: int) -> CardPrintJob:
     return get_object_or_404(
-        visible_to(request.user, CardPrintJob.objects.select_related("village"), roles=PRINTERS),
+        visible_to(request.user, CardPrintJob.objects.select_related("village"), **CARDS),
         pk=pk,
     )
 
@@ -77,7 +76,7 @@ def cards_home(request: HttpRequest) -> HttpResponse:
             form.add_error(None, refused.message)
         else:
             return redirect("shops_cards:job", pk=job.pk)
-    jobs = visible_to(request.user, CardPrintJob.objects.select_related("village"), roles=PRINTERS)
+    jobs = visible_to(request.user, CardPrintJob.objects.select_related("village"), **CARDS)
     return TemplateResponse(
         request,
         "shops/admin/cards.html",

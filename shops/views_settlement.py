@@ -11,18 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from registry.permissions import Action, Kind, may
 from registry.scoping import visible_to
 from shops import selectors
 from shops.exceptions import ShopError
 from shops.models import Store
 from shops.services.settlement import (
-    can_settle,
     settlement_pdf,
     settlement_statement,
     settlement_xlsx,
     store_month_settle,
 )
-from shops.viewsets import ADMINS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -45,7 +44,8 @@ def _recent_months(count: int = 6) -> list[datetime.date]:
 
 def _admin_store(request: HttpRequest, store_id: int) -> Store:
     return get_object_or_404(
-        visible_to(request.user, Store.objects.select_related("area"), roles=ADMINS), pk=store_id
+        visible_to(request.user, Store.objects.select_related("area"), kind=Kind.SETTLEMENT),
+        pk=store_id,
     )
 
 
@@ -65,7 +65,9 @@ def _download(request, statement, kind: str) -> HttpResponse:
 
 
 def settlement_home(request: HttpRequest) -> HttpResponse:
-    stores = visible_to(request.user, Store.objects.select_related("area"), roles=ADMINS)
+    if not may(request.user, Kind.SETTLEMENT, Action.READ):
+        raise Http404
+    stores = visible_to(request.user, Store.objects.select_related("area"), kind=Kind.SETTLEMENT)
     return TemplateResponse(
         request,
         "shops/admin/settlement_home.html",
@@ -84,7 +86,8 @@ def settlement_detail(request: HttpRequest, store_id: int, year: int, month: int
         "shops/admin/settlement.html",
         {
             "statement": statement,
-            "can_settle": can_settle(store=store, actor=request.user) and not statement.settled,
+            "can_settle": may(request.user, Kind.SETTLEMENT, Action.APPROVE, store.area)
+            and not statement.settled,
             "page_title": _("Monthly settlement"),
         },
     )

@@ -16,6 +16,7 @@ from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTempla
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from registry.models import Area, RoleAssignment, User
+from registry.permissions import Action, Kind
 from registry.scoping import areas_visible_to, visible_to
 from registry.viewsets import ScopedObjectMixin
 from shops.exceptions import ShopError
@@ -24,16 +25,18 @@ from shops.models import CatalogueItem, DistrictItem, Store
 from shops.services.stock import stock_move
 
 Role = RoleAssignment.Role
-ADMINS = frozenset({Role.DISTRICT_ADMIN, Role.TOWN_ADMIN})
+STORES = {"kind": Kind.STORE, "action": Action.WRITE}
+DELETE = {"scope_action": Action.DELETE}
 
 
 class ScopedMixin(ScopedObjectMixin):
-    scope_roles = ADMINS
+    scope_kind = Kind.STORE
+    scope_action = Action.WRITE
 
 
 class ScopedIndexView(generic.IndexView):
     def get_base_queryset(self):
-        return visible_to(self.request.user, super().get_base_queryset(), roles=ADMINS)
+        return visible_to(self.request.user, super().get_base_queryset(), **STORES)
 
 
 class ScopedForm(WagtailAdminModelForm):
@@ -44,7 +47,7 @@ class ScopedForm(WagtailAdminModelForm):
         user = for_user
         if user is None:
             return
-        areas = areas_visible_to(user, roles=ADMINS)
+        areas = areas_visible_to(user, **STORES)
         for name, field in self.fields.items():
             model = getattr(getattr(field, "queryset", None), "model", None)
             if model is Area:
@@ -55,13 +58,13 @@ class ScopedForm(WagtailAdminModelForm):
                     queryset = areas.filter(level=Area.Level.DISTRICT)
                 field.queryset = queryset
             elif model is Store:
-                field.queryset = visible_to(user, Store.objects.all(), roles=ADMINS)
+                field.queryset = visible_to(user, Store.objects.all(), **STORES)
             elif model is User:
                 field.queryset = User.objects.filter(
                     roles__role=Role.SHOPKEEPER, roles__area__in=areas
                 ).distinct()
             elif model is DistrictItem:
-                field.queryset = visible_to(user, DistrictItem.objects.all(), roles=ADMINS)
+                field.queryset = visible_to(user, DistrictItem.objects.all(), **STORES)
 
 
 class StoreViewSet(ModelViewSet):
@@ -72,7 +75,7 @@ class StoreViewSet(ModelViewSet):
     url_prefix = "shops/stores"
     index_view_class = ScopedIndexView
     edit_view_class = type("StoreEditView", (ScopedMixin, generic.EditView), {})
-    delete_view_class = type("StoreDeleteView", (ScopedMixin, generic.DeleteView), {})
+    delete_view_class = type("StoreDeleteView", (ScopedMixin, generic.DeleteView), DELETE)
     copy_view_enabled = False
     inspect_view_enabled = False
     list_display = ["name", "area", "opening_hours", "is_active"]
@@ -99,7 +102,7 @@ class DistrictItemViewSet(ModelViewSet):
     url_prefix = "shops/district-items"
     index_view_class = ScopedIndexView
     edit_view_class = type("DistrictItemEditView", (ScopedMixin, generic.EditView), {})
-    delete_view_class = type("DistrictItemDeleteView", (ScopedMixin, generic.DeleteView), {})
+    delete_view_class = type("DistrictItemDeleteView", (ScopedMixin, generic.DeleteView), DELETE)
     copy_view_enabled = False
     list_display = ["name", "unit", "points_price", "cost_yuan", "is_active"]
     search_fields = ["name"]
@@ -171,7 +174,7 @@ class CatalogueItemViewSet(ModelViewSet):
     url_prefix = "shops/items"
     index_view_class = CatalogueItemIndexView
     edit_view_class = type("ItemEditView", (ScopedMixin, generic.EditView), {})
-    delete_view_class = type("ItemDeleteView", (ScopedMixin, generic.DeleteView), {})
+    delete_view_class = type("ItemDeleteView", (ScopedMixin, generic.DeleteView), DELETE)
     copy_view_enabled = False
     list_display = [
         "name",

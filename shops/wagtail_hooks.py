@@ -3,9 +3,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from registry.scoping import may_act_as
-from shops.services.cards import PRINTERS
-from shops.viewsets import ADMINS, ShopsViewSetGroup
+from registry.permissions import Action, Kind, may
+from shops.selectors import store_list_for_shopkeeper
+from shops.viewsets import ShopsViewSetGroup
 
 
 @hooks.register("register_admin_viewset")
@@ -15,7 +15,7 @@ def register_shop_viewsets():
 
 class _CounterMenuItem(MenuItem):
     def is_shown(self, request):
-        return request.user.stores.exists()
+        return store_list_for_shopkeeper(user=request.user).exists()
 
 
 @hooks.register("register_admin_menu_item")
@@ -38,7 +38,7 @@ def register_card_urls():
 
 class _CardsMenuItem(MenuItem):
     def is_shown(self, request):
-        return may_act_as(request.user, PRINTERS)
+        return may(request.user, Kind.CARD, Action.WRITE)
 
 
 @hooks.register("register_admin_menu_item")
@@ -50,7 +50,7 @@ def register_cards_menu_item():
 
 class _SettlementMenuItem(MenuItem):
     def is_shown(self, request):
-        return may_act_as(request.user, ADMINS)
+        return may(request.user, Kind.SETTLEMENT, Action.READ)
 
 
 @hooks.register("register_admin_menu_item")

@@ -4,31 +4,19 @@ contains the page's section approves it. Editors draft and submit; they cannot p
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page, Task, TaskState
 
-REVIEWER_ROLES = ("district_admin", "town_admin")
-
-
-def _reviewer_paths(user) -> list[str]:
-    from registry.scoping import role_assignments
-
-    return [
-        assignment.area.path
-        for assignment in role_assignments(user)
-        if assignment.role in REVIEWER_ROLES and assignment.area is not None
-    ]
+from registry.permissions import Action, Kind, may
 
 
 def user_may_review(user, page) -> bool:
-    """Whether ``user`` reviews ``page``: a superuser, or an administrator of an area that contains
-    the area of the page's section."""
+    """Whether ``user`` reviews ``page``: a superuser, or a reviewer (``Kind.PAGE`` approve) of an
+    area that contains the area of the page's section."""
     if not getattr(user, "is_authenticated", False):
         return False
     if user.is_superuser:
         return True
     page = page.specific if isinstance(page, Page) else page
     area = getattr(page, "area", None)
-    if area is None:
-        return False
-    return any(area.path.startswith(path) for path in _reviewer_paths(user))
+    return area is not None and may(user, Kind.PAGE, Action.APPROVE, area)
 
 
 class AreaReviewTask(Task):

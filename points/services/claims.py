@@ -13,22 +13,16 @@ from points.selectors_rules import local_today, rule_for
 from points.services.keys import key_check_same
 from points.services.ledger import Source, household_account, points_award, points_deduct
 from points.services.rules import rule_award_amount
-from registry.models import Area, Household, RoleAssignment, User
-from registry.scoping import visible_to
+from registry.models import Area, Household, User
+from registry.permissions import Action, Kind, may
 
-Role = RoleAssignment.Role
-RECORDERS = [Role.COMMITTEE, Role.TOWN_ADMIN, Role.DISTRICT_ADMIN]
 Status = PointsClaim.Status
 logger = logging.getLogger(__name__)
 
 
-def _may_act_for(user: User, household: Household) -> bool:
-    return visible_to(user, Household.objects.filter(pk=household.pk), roles=RECORDERS).exists()
-
-
 def check_may_score(user: User, village: Area) -> None:
     """Refuse (not_in_scope) a recorder who does not hold their role over ``village``."""
-    if not visible_to(user, Area.objects.filter(pk=village.pk), roles=RECORDERS).exists():
+    if not may(user, Kind.SCORING, Action.WRITE, village):
         raise LedgerError("not_in_scope", _("You cannot score households of this village."))
 
 
@@ -82,7 +76,7 @@ def claim_record(
     if existing is not None:
         _check_same_claim(existing, household=household, version=version, source=source)
         return existing
-    if not _may_act_for(actor, household):
+    if not may(actor, Kind.SCORING, Action.WRITE, household):
         raise LedgerError("not_in_scope", _("You cannot record points for this household."))
     occurred_on = occurred_on or timezone.localdate()
     if not version.is_in_force(occurred_on):
@@ -127,7 +121,7 @@ def claim_approve(*, claim: PointsClaim, approver: User, note: str = "") -> Poin
     """
     if claim.recorded_by_id == approver.pk:
         raise LedgerError("own_claim", _("Someone else must approve the points you recorded."))
-    if not _may_act_for(approver, claim.household):
+    if not may(approver, Kind.SCORING, Action.APPROVE, claim.household):
         raise LedgerError("not_in_scope", _("You cannot approve points for this household."))
     return _pay(claim=claim, approver=approver, status=Status.APPROVED, note=note)
 
@@ -137,7 +131,7 @@ def claim_reject(*, claim: PointsClaim, approver: User, note: str) -> PointsClai
         raise LedgerError("reason_required", _("Say why the points are rejected."))
     if claim.recorded_by_id == approver.pk:
         raise LedgerError("own_claim", _("Someone else must decide on the points you recorded."))
-    if not _may_act_for(approver, claim.household):
+    if not may(approver, Kind.SCORING, Action.APPROVE, claim.household):
         raise LedgerError("not_in_scope", _("You cannot approve points for this household."))
     with transaction.atomic():
         claim = PointsClaim.objects.select_for_update().get(pk=claim.pk)

@@ -13,23 +13,16 @@ from points.exceptions import LedgerError
 from points.models import Commendation, EarningRule, Photo
 from points.selectors_rules import rule_for
 from points.services.keys import key_check, key_check_same
-from registry.models import Household, Member, RoleAssignment, User
-from registry.scoping import visible_to
+from registry.models import Household, Member, User
+from registry.permissions import Action, Kind, may
 
-Role = RoleAssignment.Role
 Title = Commendation.Title
-NOMINATORS = [Role.COMMITTEE, Role.TOWN_ADMIN, Role.DISTRICT_ADMIN]
-APPROVERS = [Role.TOWN_ADMIN, Role.DISTRICT_ADMIN]
 
 
 def commendation_rule_code(title: str) -> str:
     """The earning rule that prices a title: ``commendation-good-daughter-in-law`` and so on.
     Rules are data: the district publishes them (a town or village may override one)."""
     return "commendation-" + title.replace("_", "-")
-
-
-def _in_scope(user: User, household: Household, roles) -> bool:
-    return visible_to(user, Household.objects.filter(pk=household.pk), roles=roles).exists()
 
 
 def commendation_nominate(
@@ -60,7 +53,7 @@ def commendation_nominate(
         return existing
     if title not in Title.values:
         raise LedgerError("bad_title", _("Choose one of the titles."))
-    if not _in_scope(actor, household, NOMINATORS):
+    if not may(actor, Kind.COMMENDATION, Action.WRITE, household):
         raise LedgerError("not_in_scope", _("You cannot nominate people of this household."))
     if member is not None and member.household_id != household.pk:
         raise LedgerError("wrong_member", _("This person is not a member of the household."))
@@ -94,7 +87,7 @@ def commendation_nominate(
 def _decide(commendation: Commendation, actor: User) -> Commendation:
     if commendation.nominated_by_id == actor.pk:
         raise LedgerError("own_claim", _("Someone else must decide on your nomination."))
-    if not _in_scope(actor, commendation.household, APPROVERS):
+    if not may(actor, Kind.COMMENDATION, Action.APPROVE, commendation.household):
         raise LedgerError("not_in_scope", _("Only the town can approve this nomination."))
     return Commendation.objects.select_for_update().get(pk=commendation.pk)
 

@@ -21,12 +21,10 @@ from points.models import (
     Commendation,
     Objection,
 )
-from points.services.claims import RECORDERS
 from points.services.ledger import Source, points_award
-from registry.models import Area, Household, RoleAssignment, User
-from registry.scoping import role_assignments, visible_to
+from registry.models import Area, Household, User
+from registry.permissions import Action, Kind, household_ids, may
 
-Role = RoleAssignment.Role
 OPEN = Objection.Status.OPEN
 
 
@@ -48,12 +46,8 @@ def _target_window(target) -> tuple[Area, datetime.date | None, datetime.date | 
 
 
 def _lives_in(user: User, village: Area) -> bool:
-    household_ids = [
-        assignment.household_id
-        for assignment in role_assignments(user)
-        if assignment.role == Role.VILLAGER
-    ]
-    return Household.objects.filter(pk__in=household_ids, village=village).exists()
+    own = household_ids(user, Kind.OBJECTION, Action.WRITE)
+    return Household.objects.filter(pk__in=own, village=village).exists()
 
 
 def objection_raise(
@@ -88,7 +82,7 @@ def objection_resolve(
     """A committee member answers. Upheld: the appraisal result goes back to scoring (a new
     revision, no points until scored again) or the commendation is withdrawn. Rejected: the
     reason is recorded and shown to the objector, and the points are released."""
-    if not visible_to(actor, Objection.objects.filter(pk=objection.pk), roles=RECORDERS).exists():
+    if not may(actor, Kind.OBJECTION, Action.APPROVE, objection):
         raise LedgerError("not_in_scope", _("You cannot answer objections of this village."))
     if not resolution.strip():
         raise LedgerError("reason_required", _("Write the answer the villager will read."))

@@ -41,12 +41,6 @@ class RoleAssignment(models.Model):
         INSPECTOR = "inspector", _("Inspector")
         VILLAGER = "villager", _("Villager")
 
-    STAFF_ROLES = frozenset(
-        {Role.DISTRICT_ADMIN, Role.TOWN_ADMIN, Role.COMMITTEE, Role.EDITOR, Role.INSPECTOR}
-    )
-    # Roles that manage households and members of their area in the admin.
-    REGISTER_MANAGERS = frozenset({Role.DISTRICT_ADMIN, Role.TOWN_ADMIN, Role.COMMITTEE})
-
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,

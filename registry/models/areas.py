@@ -39,6 +39,7 @@ class Area(MP_Node):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
 
     scope_area_field = "path"
+    scope_kind = "area"
 
     class Meta:
         verbose_name = _("area")

@@ -64,6 +64,7 @@ class Household(ClusterableModel):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     scope_area_field = "village__path"
+    scope_kind = "household"
     scope_household_field = "pk"
 
     class Meta:
@@ -128,6 +129,7 @@ class Member(models.Model):
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
 
     scope_area_field = "household__village__path"
+    scope_kind = "household"
     scope_household_field = "household_id"
 
     class Meta:
@@ -226,6 +228,7 @@ class HouseholdEvent(models.Model):
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     scope_area_field = "household__village__path"
+    scope_kind = "household"
     scope_household_field = "household_id"
 
     class Meta:

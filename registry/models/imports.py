@@ -61,6 +61,7 @@ class HouseholdImport(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     scope_area_field = "village__path"
+    scope_kind = "register_file"
 
     class Meta:
         verbose_name = _("register import")

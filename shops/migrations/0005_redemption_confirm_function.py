@@ -9,7 +9,7 @@ from django.db import migrations
 
 SQL = (Path(__file__).resolve().parent.parent / "sql" / "redemption_confirm_v1.sql").read_text()
 ARGUMENTS = (
-    "bigint, text[], bigint, text, bigint, bigint, text, bigint, integer, timestamptz, "
+    "bigint, text[], bigint, text[], bigint, bigint, text, bigint, integer, timestamptz, "
     "timestamptz, bigint[], integer[], text, text, text, text, timestamptz, timestamptz, date"
 )
 

@@ -22,9 +22,9 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from registry.codes import card_token, report_card_lost
-from registry.models import Area, Household, RoleAssignment, User
+from registry.models import Area, Household, User
+from registry.permissions import Action, Kind, may
 from registry.qr import qr_png
-from registry.scoping import visible_to
 from shops.exceptions import ShopError
 from shops.models import CardPrintJob
 
@@ -33,8 +33,6 @@ logger = logging.getLogger(__name__)
 FONT = "STSong-Light"
 COLUMNS, ROWS = 2, 4
 MARGIN = 8 * mm
-Role = RoleAssignment.Role
-PRINTERS = [Role.DISTRICT_ADMIN, Role.TOWN_ADMIN, Role.COMMITTEE]
 
 
 def _font() -> str:
@@ -44,9 +42,7 @@ def _font() -> str:
 
 
 def _check_village(*, actor: User, village: Area) -> None:
-    if village.level != Area.Level.VILLAGE or not visible_to(
-        actor, Area.objects.filter(pk=village.pk), roles=PRINTERS
-    ):
+    if village.level != Area.Level.VILLAGE or not may(actor, Kind.CARD, Action.WRITE, village):
         raise ShopError("not_allowed", _("You cannot print cards for this village."))
 
 
@@ -196,6 +192,6 @@ def card_print_run(*, job_id: int) -> CardPrintJob:
 
 def card_report_lost(*, actor: User, household: Household, note: str = "") -> int:
     """Reissue a household's card (registry.codes.report_card_lost) after checking scope."""
-    if not visible_to(actor, Household.objects.filter(pk=household.pk), roles=PRINTERS):
+    if not may(actor, Kind.CARD, Action.WRITE, household):
         raise ShopError("not_allowed", _("You cannot reissue this household's card."))
     return report_card_lost(actor=actor, household=household, note=note)

@@ -36,32 +36,43 @@ from registry.codes import (
     record_preview,
 )
 from registry.models import Area, Household, RoleAssignment, User
-from registry.scoping import role_assignments
+from registry.permissions import Action, Kind, may, roles_for
 from registry.sql import inserted, prepared_cursor
 from shops.exceptions import ShopError
 from shops.models import CatalogueItem, Redemption, RedemptionLine, StockMove, Store, StoreMonth
 from shops.services.stock import out_of_stock, stock_apply, stock_lock
 
-Role = RoleAssignment.Role
 # The statements every confirmation runs, in plain SQL: building them with the ORM took longer
 # than PostgreSQL took to run them.
 
 
+# The counter's roles, from registry.permissions' table (a test checks this SQL against ``may``).
+_COUNTER_ROLES = sorted(roles_for(Kind.COUNTER, Action.WRITE))
+
+
 def _sql_shopkeeper(paths: int) -> str:
-    """SQL true when the user is bound to the store and holds the register's shopkeeper role over
-    one of ``paths`` area paths (the store's area and those above it). Parameters: store, user,
-    role, then the paths (see :func:`_shopkeeper_params`)."""
+    """SQL true when the user is bound to the store and holds one of the counter's roles over one
+    of ``paths`` area paths (the store's area and those above it): ``may(user, Kind.COUNTER,
+    Action.WRITE, store)`` in one statement. Parameters: store, user, the roles, then the paths
+    (see :func:`_shopkeeper_params`)."""
+    roles = ", ".join(["%s"] * len(_COUNTER_ROLES))
     return (
         f"EXISTS (SELECT 1 FROM {Store.shopkeepers.through._meta.db_table} k "  # noqa: S608
         "WHERE k.store_id = %s AND k.user_id = %s AND EXISTS ("
         f"SELECT 1 FROM {RoleAssignment._meta.db_table} r "
         f"JOIN {Area._meta.db_table} a ON a.id = r.area_id "
-        f"WHERE r.user_id = k.user_id AND r.role = %s AND a.path IN ({', '.join(['%s'] * paths)})))"
+        f"WHERE r.user_id = k.user_id AND r.role IN ({roles}) "
+        f"AND a.path IN ({', '.join(['%s'] * paths)})))"
     )
 
 
 def _shopkeeper_params(*, store: Store, actor: User) -> list[object]:
-    return [store.pk, actor.pk, Role.SHOPKEEPER, *store.area.path_and_ancestors]
+    return [store.pk, actor.pk, *_COUNTER_ROLES, *store.area.path_and_ancestors]
+
+
+def _shopkeeper_paths(params: list[object]) -> int:
+    """How many area paths ``_shopkeeper_params`` put in ``params``."""
+    return len(params) - 2 - len(_COUNTER_ROLES)
 
 
 MAX_LINES = 30
@@ -106,7 +117,7 @@ def _is_shopkeeper(*, store: Store, actor: User) -> bool:
     in plain SQL: it runs in every counter request)."""
     params = _shopkeeper_params(store=store, actor=actor)
     with prepared_cursor() as cursor:
-        cursor.execute(f"SELECT {_sql_shopkeeper(len(params) - 3)}", params)
+        cursor.execute(f"SELECT {_sql_shopkeeper(_shopkeeper_paths(params))}", params)
         return bool(cursor.fetchone()[0])
 
 
@@ -366,7 +377,7 @@ def _confirm(
         store.pk,
         list(store.area.path_and_ancestors),
         actor.pk,
-        Role.SHOPKEEPER,
+        _COUNTER_ROLES,
         household.pk,
         household.village_id,
         scanned.kind,
@@ -445,18 +456,6 @@ def _notify_soon() -> None:
 # --- Void ---------------------------------------------------------------------------------------
 
 
-def _is_town_admin(*, store: Store, actor: User) -> bool:
-    if actor.is_superuser:
-        return True
-    area_path = store.area.path
-    return any(
-        assignment.role in (Role.TOWN_ADMIN, Role.DISTRICT_ADMIN)
-        and assignment.area is not None
-        and area_path.startswith(assignment.area.path)
-        for assignment in role_assignments(actor)
-    )
-
-
 def redemption_can_void(
     *, redemption: Redemption, actor: User, now: datetime.datetime | None = None
 ) -> str | None:
@@ -468,7 +467,7 @@ def redemption_can_void(
         return "too_late"
     store = redemption.store
     made_it = redemption.actor_id == actor.pk and _is_shopkeeper(store=store, actor=actor)
-    if not made_it and not _is_town_admin(store=store, actor=actor):
+    if not made_it and not may(actor, Kind.REDEMPTION, Action.WRITE, store.area):
         return "not_allowed"
     if StoreMonth.objects.filter(
         store_id=redemption.store_id, month=month_start(redemption.created_at).date()

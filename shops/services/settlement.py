@@ -12,12 +12,10 @@ from django.db.models import DecimalField, ExpressionWrapper, F, IntegerField, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.models import ExportRecord, RoleAssignment, User
-from registry.scoping import role_assignments
+from registry.models import ExportRecord, User
+from registry.permissions import Action, Kind, may
 from shops.exceptions import ShopError
 from shops.models import RedemptionLine, Store, StoreMonth
-
-Role = RoleAssignment.Role
 
 
 @dataclass
@@ -124,24 +122,13 @@ def settlement_statement(*, store: Store, month: datetime.date) -> Statement:
     )
 
 
-def can_settle(*, store: Store, actor: User) -> bool:
-    if actor.is_superuser:
-        return True
-    return any(
-        assignment.role in (Role.TOWN_ADMIN, Role.DISTRICT_ADMIN)
-        and assignment.area is not None
-        and store.area.path.startswith(assignment.area.path)
-        for assignment in role_assignments(actor)
-    )
-
-
 def store_month_settle(
     *, store: Store, month: datetime.date, actor: User, now: datetime.datetime | None = None
 ) -> StoreMonth:
     """Mark a finished month settled (once); its redemptions can no longer be voided."""
     now = now or timezone.now()
     month = month.replace(day=1)
-    if not can_settle(store=store, actor=actor):
+    if not may(actor, Kind.SETTLEMENT, Action.APPROVE, store.area):
         raise ShopError("not_allowed", _("Only a town administrator can settle a store's month."))
     if month_bounds(month)[1] > now:
         raise ShopError("month_not_over", _("A month can be settled only after it has ended."))

@@ -18,7 +18,7 @@ CREATE OR REPLACE FUNCTION meijia_redemption_confirm(
     p_store bigint,
     p_store_paths text[],
     p_actor bigint,
-    p_shopkeeper_role text,
+    p_counter_roles text[],
     p_household bigint,
     p_village bigint,
     p_code_kind text,
@@ -70,7 +70,7 @@ BEGIN
         SELECT 1 FROM shops_store_shopkeepers k
         WHERE k.store_id = p_store AND k.user_id = p_actor AND EXISTS (
             SELECT 1 FROM registry_roleassignment r JOIN registry_area a ON a.id = r.area_id
-            WHERE r.user_id = k.user_id AND r.role = p_shopkeeper_role
+            WHERE r.user_id = k.user_id AND r.role = ANY (p_counter_roles)
               AND a.path = ANY (p_store_paths)))
     THEN
         RAISE EXCEPTION USING ERRCODE = 'MJ001', MESSAGE = 'not_shopkeeper';
