@@ -10,7 +10,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from points.models import ExpiryPolicy
 from registry.models import Area, RoleAssignment
 from registry.scoping import areas_visible_to, visible_to
-from registry.viewsets import ScopedObjectMixin
+from registry.viewsets import DeleteView, ScopedObjectMixin
 
 ADMINS = [RoleAssignment.Role.DISTRICT_ADMIN]
 
@@ -49,7 +49,7 @@ class ExpiryPolicyViewSet(ModelViewSet):
     history_view_class = type("ExpiryHistoryView", (ScopedObjectMixin, history.HistoryView), {})
     usage_view_class = type("ExpiryUsageView", (ScopedObjectMixin, usage.UsageView), {})
     delete_view_class = type(
-        "ExpiryDeleteView", (ScopedObjectMixin, generic.DeleteView), {"scope_roles": ADMINS}
+        "ExpiryDeleteView", (ScopedObjectMixin, DeleteView), {"scope_roles": ADMINS}
     )
     list_display = ["district", "mode", "starts_on"]
     edit_handler = ObjectList(

@@ -6,7 +6,8 @@ as if it did not exist.
 
 import django_filters
 from django.contrib import messages
-from django.db.models import OuterRef, Q, Subquery
+from django.db import transaction
+from django.db.models import OuterRef, ProtectedError, Q, RestrictedError, Subquery
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -39,6 +40,24 @@ from registry.scoping import areas_visible_to, visible_to
 MANAGERS = RoleAssignment.REGISTER_MANAGERS
 # Inspectors read the register of their area; only managers change it.
 READERS = MANAGERS | {RoleAssignment.Role.INSPECTOR}
+
+
+class DeleteView(generic.DeleteView):
+    """Wagtail's delete view for every work-desk screen: a row that other rows still point to
+    (stock moves of an item, households of an area, postings) is refused with a message
+    instead of the database's ProtectedError answering 500."""
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except (ProtectedError, RestrictedError):
+            messages.error(
+                self.request,
+                _("%(object)s is still used by other records and cannot be deleted.")
+                % {"object": self.object},
+            )
+            return redirect(self.get_success_url())
 
 
 class ScopedObjectMixin:
@@ -153,7 +172,7 @@ class HouseholdUsageView(ScopedObjectMixin, usage.UsageView):
     pass
 
 
-class HouseholdDeleteView(ScopedObjectMixin, generic.DeleteView):
+class HouseholdDeleteView(ScopedObjectMixin, DeleteView):
     scope_roles = MANAGERS
 
 
@@ -316,7 +335,7 @@ class AreaViewSet(ModelViewSet):
     history_view_class = type("AreaHistoryView", (ScopedObjectMixin, history.HistoryView), {})
     usage_view_class = type("AreaUsageView", (ScopedObjectMixin, usage.UsageView), {})
     delete_view_class = type(
-        "AreaDeleteView", (ScopedObjectMixin, generic.DeleteView), {"scope_roles": MANAGERS}
+        "AreaDeleteView", (ScopedObjectMixin, DeleteView), {"scope_roles": MANAGERS}
     )
     copy_view_enabled = False
     list_display = ["name", "code", "level", "kind"]

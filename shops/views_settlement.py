@@ -4,13 +4,14 @@ a store's shopkeepers see their own store's statement on the phone."""
 import datetime
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from meijia.hardening import month_from_parts, month_param
 from registry.scoping import visible_to
 from shops import selectors
 from shops.exceptions import ShopError
@@ -25,13 +26,6 @@ from shops.services.settlement import (
 from shops.viewsets import ADMINS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _month(year: int, month: int) -> datetime.date:
-    try:
-        return datetime.date(year, month, 1)
-    except ValueError:
-        raise Http404 from None
 
 
 def _recent_months(count: int = 6) -> list[datetime.date]:
@@ -75,7 +69,7 @@ def settlement_home(request: HttpRequest) -> HttpResponse:
 
 def settlement_detail(request: HttpRequest, store_id: int, year: int, month: int) -> HttpResponse:
     store = _admin_store(request, store_id)
-    statement = settlement_statement(store=store, month=_month(year, month))
+    statement = settlement_statement(store=store, month=month_from_parts(year, month))
     kind = request.GET.get("format")
     if kind in ("xlsx", "pdf"):
         return _download(request, statement, kind)
@@ -94,7 +88,7 @@ def settlement_detail(request: HttpRequest, store_id: int, year: int, month: int
 def settlement_settle(request: HttpRequest, store_id: int, year: int, month: int) -> HttpResponse:
     store = _admin_store(request, store_id)
     try:
-        store_month_settle(store=store, month=_month(year, month), actor=request.user)
+        store_month_settle(store=store, month=month_from_parts(year, month), actor=request.user)
     except ShopError as refused:
         messages.error(request, refused.message)
     else:
@@ -109,13 +103,7 @@ def counter_settlement(request: HttpRequest, store_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(f"/accounts/login/?next={request.path}")
     store = selectors.store_get_for_counter(user=request.user, pk=store_id)
-    month = timezone.localdate().replace(day=1)
-    wanted = request.GET.get("month", "")
-    if wanted:
-        try:
-            month = datetime.datetime.strptime(wanted, "%Y-%m").date()
-        except ValueError:
-            raise Http404 from None
+    month = month_param(request.GET.get("month"), default=timezone.localdate().replace(day=1))
     statement = settlement_statement(store=store, month=month)
     kind = request.GET.get("format")
     if kind in ("xlsx", "pdf"):
