@@ -232,3 +232,39 @@ def test_a_card_code_still_reads_after_the_gate(client, shop_world):
         reverse("shops:counter_preview", args=[shop_world["store"].pk]), {"code": card}
     )
     assert response.status_code == 200
+
+
+# --- What the gate removes, and the guards of Wagtail's views -----------------------------------
+
+
+@pytest.fixture
+def superuser(client, db):
+    from tests.factories import UserFactory
+
+    user = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(user)
+    return user
+
+
+def test_a_next_that_is_not_a_path_on_this_site_never_reaches_a_view(client):
+    # Wagtail's login took "abc" for a URL name (NoReverseMatch, a 500).
+    for value in ("abc", EVIL, "https://evil.example/", "javascript:alert(1)"):
+        response = client.get("/admin/login/", {"next": value})
+        assert response.status_code in (200, 302)
+        assert "evil.example" not in response.get("Location", "")
+
+
+def test_wagtail_views_that_trust_a_value_are_guarded(client, superuser):
+    # A parent page id that is not a number is dropped (Wagtail reversed a URL with it).
+    assert client.get("/admin/choose-external-link/", {"parent_page_id": "abc"}).status_code == 200
+    # A revision that does not exist is a 404, not AttributeError.
+    assert client.get("/admin/pages/1/revisions/999999/revert/").status_code == 404
+    assert client.post("/admin/pages/1/revisions/999999/revert/").status_code == 404
+    # The external-link form posted without its url field.
+    _refused_in_chinese(client.post("/admin/choose-external-link/", {}))
+    # Searching within a tag in the image chooser.
+    _refused_in_chinese(client.get("/admin/images/chooser/", {"q": "村", "tag": "美家"}))
+    assert client.get("/admin/images/chooser/", {"q": "村"}).status_code == 200
+    # Ids that are not numbers in Wagtail's choosers.
+    _refused_in_chinese(client.get("/admin/images/chooser/chosen-multiple/", {"id": "abc"}))
+    _refused_in_chinese(client.get("/admin/documents/chooser/chosen/abc/"))
