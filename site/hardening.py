@@ -55,6 +55,10 @@ ID_MAX = 2**63 - 1
 # A date or month from a request is a campaign's, a statement's or a board's: this century.
 YEAR_MIN = 2000
 YEAR_MAX = 2099
+# Any date typed into a form (birth dates included): 9999-12-31 plus a day or a time zone is
+# an OverflowError in whatever computes with it.
+FORM_DATE_MIN = datetime.date(1880, 1, 1)
+FORM_DATE_MAX = datetime.date(YEAR_MAX, 12, 31)
 
 
 class BadInput(BadRequest):
@@ -270,6 +274,37 @@ def date_param(text: str | None, *, default: datetime.date | None = None) -> dat
         return datetime.date(year, month, day)
     except ValueError:
         raise BadInput(_("This date does not exist.")) from None
+
+
+def validate_form_date(value: datetime.date | datetime.datetime | None) -> None:
+    """A form field validator: the date (or the date of a datetime) lies between
+    ``FORM_DATE_MIN`` and ``FORM_DATE_MAX``. Every work-desk form gets it (``apply_form_limits``)."""
+    if value is None:
+        return
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if not FORM_DATE_MIN <= day <= FORM_DATE_MAX:
+        raise ValidationError(
+            _("Choose a date between %(low)s and %(high)s."),
+            code="date_out_of_range",
+            params={"low": FORM_DATE_MIN.isoformat(), "high": FORM_DATE_MAX.isoformat()},
+        )
+
+
+def apply_form_limits() -> None:
+    """Give the date fields of every Wagtail admin model form (pages, snippets, the work desk's
+    viewsets) ``validate_form_date``, keeping Wagtail's widgets. Called once at start-up."""
+    from django.db import models
+    from wagtail.admin import widgets
+    from wagtail.admin.forms.models import register_form_field_override
+
+    register_form_field_override(
+        models.DateField,
+        override={"widget": widgets.AdminDateInput, "validators": [validate_form_date]},
+    )
+    register_form_field_override(
+        models.DateTimeField,
+        override={"widget": widgets.AdminDateTimeInput, "validators": [validate_form_date]},
+    )
 
 
 def safe_next(request: HttpRequest, target: str | None, default: str) -> str:

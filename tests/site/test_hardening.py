@@ -268,3 +268,24 @@ def test_wagtail_views_that_trust_a_value_are_guarded(client, superuser):
     # Ids that are not numbers in Wagtail's choosers.
     _refused_in_chinese(client.get("/admin/images/chooser/chosen-multiple/", {"id": "abc"}))
     _refused_in_chinese(client.get("/admin/documents/chooser/chosen/abc/"))
+
+
+def test_every_work_desk_date_field_keeps_to_supported_years(tree):
+    from django.forms import modelform_factory
+    from wagtail.admin.forms import WagtailAdminModelForm
+
+    from points.models import ExpiryPolicy
+    from registry.forms import HouseholdMoveForm
+    from registry.models import Household
+
+    form_class = modelform_factory(ExpiryPolicy, form=WagtailAdminModelForm, fields=["starts_on"])
+    refused = form_class({"starts_on": "9999-12-31"})
+    assert not refused.is_valid()
+    assert "2099-12-31" in refused.errors["starts_on"][0]
+    assert "starts_on" not in form_class({"starts_on": "2026-01-01"}).errors
+
+    village = tree["villages"][0]
+    household = Household.objects.get(pk=make_household(village).pk)
+    manager = make_staff(Role.TOWN_ADMIN, tree["town"])
+    move = HouseholdMoveForm({"effective_on": "9999-12-31"}, user=manager, household=household)
+    assert "effective_on" in move.errors
