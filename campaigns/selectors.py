@@ -196,19 +196,13 @@ def rules_for_page(*, page: Page) -> list:
     return rules_for_area(area=area, on=timezone.localdate())
 
 
-def honour_board_for_page(*, page: Page, period: str | None = None) -> dict:
-    """The red list of the page's area for ``period`` (an ISO date naming a period; the current
-    one when empty), and the periods that can be browsed. Read live from points' scoring
+def honour_board_for_page(*, page: Page, period_on: datetime.date | None = None) -> dict:
+    """The red list of the page's area for the period starting ``period_on`` (the current one
+    when None), and the periods that can be browsed. Read live from points' scoring
     selectors, which list only approved results whose publicity has ended."""
     area = page.specific.area
     if area is None:
         return {"entries": [], "periods": [], "period": None}
-    period_on = None
-    if period:
-        try:
-            period_on = datetime.date.fromisoformat(period)
-        except ValueError:
-            period_on = None
     periods = list(selectors_scoring.honour_board_periods(area=area))
     if period_on is None and periods:
         period_on = periods[0].period_on  # the current list: the newest period

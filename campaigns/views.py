@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from campaigns import selectors, services
 from campaigns.exceptions import ClassError
 from campaigns.models import ClassSession, LessonPage, SessionSignup
+from meijia.hardening import safe_next
 from registry.models import Household
 from registry.permissions import Action, Kind, may
 from registry.scoping import visible_to
@@ -72,7 +73,7 @@ def signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Your sign-up is cancelled."))
-    return redirect(request.POST.get("next") or signup.session.page.url)
+    return redirect(safe_next(request, request.POST.get("next"), signup.session.page.url))
 
 
 @login_required

@@ -1,4 +1,6 @@
-"""The photo pipeline for scoring evidence (sorting checks, appraisals, nominations).
+"""The photo pipeline for scoring evidence (sorting checks, appraisals, nominations) and for
+every picture uploaded to the campaign site (``image_clean_for_site``, used by Wagtail's image
+form ``campaigns.forms.AltTextImageForm``, so its originals are clean too).
 
 ``image_clean`` refuses what is not a real photo, what is over ``MAX_BYTES`` and what has more
 than ``MAX_PIXELS`` pixels (a decompression bomb is refused from its header, before any pixel is
@@ -24,6 +26,8 @@ MAX_PIXELS = 50_000_000  # a 50-megapixel phone photo is the largest we accept
 MAX_SIDE = 1600
 THUMB_SIDE = 360
 FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}
+# The campaign site also takes GIF pictures (posters, drawings); they are stored as PNG.
+SITE_FORMATS = FORMATS | {"GIF"}
 JPEG_QUALITY = 85
 
 
@@ -72,9 +76,9 @@ def _too_many_pixels() -> ImageRefused:
     )
 
 
-def image_clean(upload) -> bytes:
-    """The upload as a clean JPEG (bytes). Raises ImageRefused (too_big, not_an_image,
-    too_many_pixels)."""
+def _upright_pixels(upload, *, formats: set[str]) -> Image.Image:
+    """The upload's pixels, upright, shrunk to ``MAX_SIDE`` and nothing else (no EXIF, no
+    comments, no XMP): RGBA when the picture has transparency, else RGB. Raises ImageRefused (too_big, not_an_image, too_many_pixels)."""
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_BYTES:
         raise _too_big()
@@ -83,7 +87,7 @@ def image_clean(upload) -> bytes:
     if len(data) > MAX_BYTES:
         raise _too_big()
     image = _open(io.BytesIO(data))
-    if image.format not in FORMATS:
+    if image.format not in formats:
         raise _not_a_photo()
     width, height = image.size
     if width * height > MAX_PIXELS:
@@ -95,22 +99,45 @@ def image_clean(upload) -> bytes:
             upright = ImageOps.exif_transpose(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many_pixels() from None
-    except (OSError, SyntaxError, ValueError):
+    except (OSError, SyntaxError, ValueError, EOFError):
+        # A truncated or corrupt file: its header was readable, its pixels are not.
         raise _not_a_photo() from None
-    if upright.mode in ("RGBA", "LA", "P"):
-        upright = upright.convert("RGBA")
-        flat = Image.new("RGB", upright.size, "white")
-        flat.paste(upright, mask=upright.getchannel("A"))
-        upright = flat
-    elif upright.mode != "RGB":
-        upright = upright.convert("RGB")
+    upright = upright.convert("RGBA" if upright.mode in ("RGBA", "LA", "P", "PA") else "RGB")
     upright.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-    # A fresh image carries pixels only: no EXIF, no comments, no XMP.
-    clean = Image.new("RGB", upright.size)
+    # A fresh image carries pixels only.
+    clean = Image.new(upright.mode, upright.size)
     clean.paste(upright)
+    return clean
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    if image.mode != "RGBA":
+        return image
+    flat = Image.new("RGB", image.size, "white")
+    flat.paste(image, mask=image.getchannel("A"))
+    return flat
+
+
+def image_clean(upload) -> bytes:
+    """The upload as a clean JPEG (bytes). Raises ImageRefused (too_big, not_an_image,
+    too_many_pixels)."""
+    clean = _flatten(_upright_pixels(upload, formats=FORMATS))
     out = io.BytesIO()
     clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     return out.getvalue()
+
+
+def image_clean_for_site(upload) -> tuple[bytes, str]:
+    """A campaign-site picture cleaned like a scoring photo: ``(bytes, extension)``. Graphics
+    (PNG, GIF) stay PNG so transparency and sharp edges survive; photos become JPEG. Raises
+    ImageRefused like ``image_clean``."""
+    clean = _upright_pixels(upload, formats=SITE_FORMATS)
+    out = io.BytesIO()
+    if clean.mode == "RGBA" or getattr(upload, "name", "").lower().endswith((".png", ".gif")):
+        clean.save(out, format="PNG", optimize=True)
+        return out.getvalue(), "png"
+    clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return out.getvalue(), "jpg"
 
 
 def photo_save(*, upload, village: Area, actor: User | None) -> Photo:

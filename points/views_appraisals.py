@@ -3,7 +3,6 @@
 Views parse, check scope through ``registry.permissions`` and call one service each.
 """
 
-import datetime
 import uuid
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from meijia.hardening import date_param, id_param, safe_next
 from points.exceptions import LedgerError
 from points.images import ImageRefused, photo_save
 from points.models import (
@@ -57,13 +57,6 @@ def _campaigns(request: HttpRequest):
     )
 
 
-def _date(text: str) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(text)
-    except (TypeError, ValueError):
-        return None
-
-
 def _rubric_lines(text: str, numbers: int) -> list[tuple] | None:
     """Parse lines of "name n1 n2 …" (``numbers`` integers after the name); None if malformed."""
     parsed = []
@@ -103,8 +96,11 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def campaign_create(request: HttpRequest) -> HttpResponse:
     _staff(request)
-    village = get_object_or_404(scoring_villages(user=request.user), pk=request.POST.get("village"))
-    start, end = _date(request.POST.get("period_start")), _date(request.POST.get("period_end"))
+    village = get_object_or_404(
+        scoring_villages(user=request.user), pk=id_param(request.POST, "village")
+    )
+    start = date_param(request.POST.get("period_start"))
+    end = date_param(request.POST.get("period_end"))
     if start is None or end is None:
         messages.error(request, _("Enter the dates of the period."))
         return redirect("points:campaigns")
@@ -254,7 +250,7 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Answered."))
     except LedgerError as error:
         messages.error(request, error.message)
-    return redirect(request.POST.get("next") or "points:campaigns")
+    return redirect(safe_next(request, request.POST.get("next"), "points:campaigns"))
 
 
 # --- Villagers: publicity and objections ----------------------------------------------------------
@@ -285,7 +281,7 @@ def publicity(request: HttpRequest) -> HttpResponse:
 @require_POST
 def objection_create(request: HttpRequest) -> HttpResponse:
     _staff(request, Kind.OBJECTION, Action.WRITE)
-    target_id = request.POST.get("target_id") or 0
+    target_id = id_param(request.POST, "target_id")
     if request.POST.get("target") == "commendation":
         target = get_object_or_404(Commendation.objects.select_related("village"), pk=target_id)
     else:
@@ -328,7 +324,9 @@ def commendation_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def commendation_create(request: HttpRequest) -> HttpResponse:
     _staff(request, Kind.COMMENDATION, Action.WRITE)
-    village = get_object_or_404(scoring_villages(user=request.user), pk=request.POST.get("village"))
+    village = get_object_or_404(
+        scoring_villages(user=request.user), pk=id_param(request.POST, "village")
+    )
     household = Household.objects.filter(
         village=village, number=request.POST.get("number", "").strip()
     ).first()

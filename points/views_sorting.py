@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from meijia.hardening import id_param, safe_next
 from points.exceptions import LedgerError
 from points.images import ImageRefused, photo_save
 from points.models import SortingCheck, SortingRound
@@ -65,7 +66,9 @@ def round_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def round_open(request: HttpRequest) -> HttpResponse:
     _scorer(request)
-    village = get_object_or_404(scoring_villages(user=request.user), pk=request.POST.get("village"))
+    village = get_object_or_404(
+        scoring_villages(user=request.user), pk=id_param(request.POST, "village")
+    )
     try:
         found = sorting_round_open(village=village, actor=request.user)
     except LedgerError as error:
@@ -153,11 +156,11 @@ def round_grade(request: HttpRequest, pk: int) -> HttpResponse:
     """Record one tap. Answers JSON to the offline queue, a redirect to a plain form."""
     found = _round(request, pk)
     household = Household.objects.filter(
-        pk=request.POST.get("household") or 0, village_id=found.village_id
+        pk=id_param(request.POST, "household"), village_id=found.village_id
     ).first()
-    back = request.POST.get("next") or reverse("points:sorting_round", args=[found.pk])
-    if not back.startswith("/"):
-        back = reverse("points:sorting_round", args=[found.pk])
+    back = safe_next(
+        request, request.POST.get("next"), reverse("points:sorting_round", args=[found.pk])
+    )
     try:
         if household is None:
             raise LedgerError("wrong_village", _("This household is not in the round's village."))

@@ -11,7 +11,7 @@ from points.models import ExpiryPolicy
 from registry.models import Area
 from registry.permissions import Action, Kind
 from registry.scoping import areas_visible_to, visible_to
-from registry.viewsets import ScopedObjectMixin
+from registry.viewsets import DeleteView, ScopedObjectMixin
 
 POLICY = {"kind": Kind.EXPIRY_POLICY, "action": Action.WRITE}
 POLICY_VIEW = {"scope_kind": Kind.EXPIRY_POLICY, "scope_action": Action.WRITE}
@@ -55,7 +55,7 @@ class ExpiryPolicyViewSet(ModelViewSet):
     usage_view_class = type("ExpiryUsageView", (ScopedObjectMixin, usage.UsageView), POLICY_VIEW)
     delete_view_class = type(
         "ExpiryDeleteView",
-        (ScopedObjectMixin, generic.DeleteView),
+        (ScopedObjectMixin, DeleteView),
         {**POLICY_VIEW, "scope_action": Action.DELETE},
     )
     list_display = ["district", "mode", "starts_on"]

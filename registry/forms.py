@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from meijia.hardening import validate_form_date
 from registry.models import Area, Household
 from registry.permissions import Action, Kind
 from registry.scoping import areas_visible_to, visible_to
@@ -93,7 +94,9 @@ class HouseholdMoveForm(forms.Form):
     )
     number = forms.CharField(label=_("Household number in the new village"), max_length=20)
     effective_on = forms.DateField(
-        label=_("Effective on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Effective on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_form_date],
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
@@ -112,7 +115,9 @@ class HouseholdMergeForm(forms.Form):
         queryset=Household.objects.none(), label=_("Merge into household")
     )
     effective_on = forms.DateField(
-        label=_("Effective on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Effective on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_form_date],
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 

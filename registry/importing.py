@@ -155,6 +155,12 @@ _UNPACKED_FACTOR = 20
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Excel and WPS save a password-protected workbook as an OLE compound file holding these streams.
 _ENCRYPTION_STREAMS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
+# What is read of a sheet, whatever its declared size: the template has 8 columns, a ledger with
+# notes a few more. Cells past MAX_COLUMNS or beyond MAX_COLUMNS in one row make a row error and
+# are not kept; a sheet with more than MAX_CELLS_PER_ROW cells per allowed row is refused. Memory
+# stays one row's worth however the file is built (one row of 3,000,000 cells is 93 KB zipped).
+MAX_COLUMNS = 64
+MAX_CELLS_PER_ROW = 16
 
 # --- Messages -----------------------------------------------------------------------------------
 
@@ -179,8 +185,14 @@ ERROR_MESSAGES: dict[str, Promise] = {
     ),
     "duplicate_id_number": gettext_lazy("This ID card number is already used in row %(row)s."),
     "bad_birth_date": gettext_lazy("Not a date. Write it like 1956-03-02."),
+    # Neutral on purpose: a committee must not learn from an import where else a person lives.
     "id_number_taken": gettext_lazy(
-        "This ID card number belongs to a member of a household in another village."
+        "This ID card number cannot be imported into this village. Check the number; if it is "
+        "right, ask the town administrator."
+    ),
+    "too_many_cells": gettext_lazy(
+        "This row has cells beyond column %(max)s; only the first %(max)s columns are read. "
+        "Delete the extra cells."
     ),
     "too_long": gettext_lazy("Too long: at most %(max)s characters."),
     "household_closed": gettext_lazy(
@@ -209,6 +221,10 @@ REFUSAL_MESSAGES: dict[str, Promise] = {
     ),
     "too_many_rows": gettext_lazy(
         "The file has more than %(max)s rows. Please split it into smaller files."
+    ),
+    "too_many_cells": gettext_lazy(
+        "The sheet has more than %(max)s filled cells. Delete what is not part of the register "
+        "or split the file by village group."
     ),
     "missing_columns": gettext_lazy("These columns are missing from the header row: %(columns)s."),
 }
@@ -279,12 +295,13 @@ class _Sheet:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     def error(self, target: _Row, column: str, code: str, value: str = "", **params: Any) -> None:
+        """``column`` is a column key, or "" for an error of the whole row."""
         target.is_valid = False
         message = ERROR_MESSAGES[code]
         self.errors.append(
             {
                 "row": target.line,
-                "column": COLUMN_BY_KEY[column].header,
+                "column": COLUMN_BY_KEY[column].header if column else "",
                 "code": code,
                 "message": str(message % params if params else message),
                 "value": _masked(column, value),
@@ -452,6 +469,7 @@ def _read_sheet(data: bytes, on_progress: ProgressCallback) -> _Sheet:
             max_rows = settings.REGISTER_IMPORT_MAX_ROWS
             if declared is not None and declared - 1 > max_rows:
                 raise ImportRefused("too_many_rows", max=max_rows)
+            cells.max_cells = max_rows * MAX_CELLS_PER_ROW
             with reader.archive.open(path) as source:
                 return _read_rows(cells.rows(source), max_rows, declared or 0, on_progress)
         except ImportRefused:
@@ -465,6 +483,7 @@ def _read_sheet(data: bytes, on_progress: ProgressCallback) -> _Sheet:
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ROW_TAG, _CELL_TAG, _VALUE_TAG = f"{_NS}row", f"{_NS}c", f"{_NS}v"
 _INLINE_TAG, _TEXT_TAG, _RUN_TAG = f"{_NS}is", f"{_NS}t", f"{_NS}r"
+_FORMULA_TAG, _SHEET_DATA_TAG = f"{_NS}f", f"{_NS}sheetData"
 _DIMENSION_RE = re.compile(rb"<(?:\w+:)?dimension\s[^>]*?ref=\"([^\"]+)\"")
 _SHEET_DATA_RE = re.compile(rb"<(?:\w+:)?sheetData[\s>/]")
 
@@ -479,37 +498,76 @@ def _declared_rows(head: bytes) -> int | None:
     return int(digits[-1]) if digits else None
 
 
+class _Cells(dict):
+    """One row's values, {column number: value}; ``too_wide`` when cells past ``MAX_COLUMNS``
+    (or more than ``MAX_COLUMNS`` cells) were dropped."""
+
+    too_wide = False
+
+
 @dataclass
 class _SheetCells:
-    """Cell values of a worksheet's XML, streamed row by row: {column number: value}."""
+    """Cell values of a worksheet's XML, streamed cell by cell and yielded row by row.
+
+    Each cell is dropped from the tree as soon as it is read, and each row once yielded, so
+    memory holds one row of at most ``MAX_COLUMNS`` values. Raises ImportRefused
+    ("too_many_cells") past ``max_cells`` cells in the sheet."""
 
     shared_strings: Any
     date_styles: set[int]
     epoch: datetime.datetime
+    max_cells: int = 0
 
     def rows(self, source: Any) -> Iterator[tuple[int, dict[int, Any]]]:
         line = 0
-        for _event, element in iterparse(source):
-            if element.tag != _ROW_TAG:
+        seen = 0
+        values = _Cells()
+        column = 0
+        open_elements: list[Any] = []
+        in_cell = False
+        for event, element in iterparse(source, events=("start", "end")):
+            if event == "start":
+                open_elements.append(element)
+                if element.tag == _ROW_TAG:
+                    reference = element.get("r")
+                    line = int(reference) if reference else line + 1
+                    values, column = _Cells(), 0
+                elif element.tag == _CELL_TAG:
+                    in_cell = True
                 continue
-            reference = element.get("r")
-            line = int(reference) if reference else line + 1
-            values: dict[int, Any] = {}
-            column = 0
-            for cell in element.iterfind(_CELL_TAG):
-                reference = cell.get("r")
+            open_elements.pop()
+            if element.tag == _CELL_TAG:
+                in_cell = False
+                seen += 1
+                if self.max_cells and seen > self.max_cells:
+                    raise ImportRefused("too_many_cells", max=self.max_cells)
+                reference = element.get("r")
                 column = (
                     column_index_from_string(reference.rstrip("0123456789"))
                     if reference
                     else column + 1
                 )
-                value = self.value(cell)
-                if value is not None and value != "":
-                    values[column] = value
-            element.clear()
-            yield line, values
+                if column > MAX_COLUMNS or len(values) >= MAX_COLUMNS:
+                    values.too_wide = True
+                else:
+                    value = self.value(element)
+                    if value is not None and value != "":
+                        values[column] = value
+            elif element.tag == _ROW_TAG:
+                yield line, values
+            elif in_cell:
+                continue  # a cell's value, read when the cell ends
+            if open_elements:
+                # Drop what was read (cells from their row, rows from the sheet, and anything
+                # else from its parent): the tree never holds more than the open elements.
+                open_elements[-1].clear()
 
     def value(self, cell: Any) -> Any:
+        formula = cell.findtext(_FORMULA_TAG)
+        if formula:
+            # A formula is read as the text it is, never as the value it claims to compute:
+            # the export writes it back as text, so it never runs in someone's Excel.
+            return "=" + formula
         kind = cell.get("t", "n")
         if kind == "inlineStr":
             inline = cell.find(_INLINE_TAG)
@@ -563,6 +621,8 @@ def _read_rows(
             next_report = line + PROGRESS_EVERY
         if values:
             _parse_row(sheet, line, values, index, today)
+            if getattr(values, "too_wide", False):
+                sheet.error(sheet.rows[-1], "", "too_many_cells", max=MAX_COLUMNS)
     if not sheet.rows:
         raise ImportRefused("no_rows")
     return sheet
@@ -712,7 +772,7 @@ def _plan(village: Area, sheet: _Sheet) -> _Plan | None:
             by_number[row.number].append(row)
     heads = _check_households(village, sheet, by_number, households, groups)
     if sheet.errors:
-        sheet.errors.sort(key=lambda error: (error["row"], _COLUMN_ORDER[error["column"]]))
+        sheet.errors.sort(key=lambda error: (error["row"], _COLUMN_ORDER.get(error["column"], -1)))
         return None
     return _plan_writes(village, sheet, by_number, heads, households, members, groups)
 
@@ -1344,6 +1404,16 @@ def register_template_build() -> bytes:
     return buffer.getvalue()
 
 
+def _text_cell(sheet: Any, text: str | None) -> Any:
+    """A cell that holds ``text`` as text. openpyxl would write "=…" as a live formula (an
+    imported "=HYPERLINK(…)" address would come out as a link); a string cell never runs."""
+    if not text:
+        return None
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    return cell
+
+
 def register_export(*, user: User, village: Area) -> bytes:
     """The village's active households in the import format, one row per person, head first.
 
@@ -1399,13 +1469,13 @@ def register_export(*, user: User, village: Area) -> bytes:
             born.number_format = _DATE_FORMAT
         sheet.append(
             [
-                number,
-                group or None,
-                address or None,
-                name,
-                _RELATION_EXPORT_LABEL.get(relation, relation),
-                phone or None,
-                id_number or None,
+                _text_cell(sheet, number),
+                _text_cell(sheet, group),
+                _text_cell(sheet, address),
+                _text_cell(sheet, name),
+                _text_cell(sheet, _RELATION_EXPORT_LABEL.get(relation, relation)),
+                _text_cell(sheet, phone),
+                _text_cell(sheet, id_number),
                 born,
             ]
         )

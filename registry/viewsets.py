@@ -7,7 +7,16 @@ masked (``Kind.HOUSEHOLD_LIST``); a household's own screens need ``Kind.HOUSEHOL
 
 import django_filters
 from django.contrib import messages
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db import transaction
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    OuterRef,
+    ProtectedError,
+    Q,
+    RestrictedError,
+    Subquery,
+)
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -37,6 +46,24 @@ from registry.identity import mask_id_number, mask_name, mask_phone
 from registry.models import Area, Household, Member
 from registry.permissions import Action, Kind
 from registry.scoping import areas_visible_to, visible_to
+
+
+class DeleteView(generic.DeleteView):
+    """Wagtail's delete view for every work-desk screen: a row that other rows still point to
+    (stock moves of an item, households of an area, postings) is refused with a message
+    instead of the database's ProtectedError answering 500."""
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except (ProtectedError, RestrictedError):
+            messages.error(
+                self.request,
+                _("%(object)s is still used by other records and cannot be deleted.")
+                % {"object": self.object},
+            )
+            return redirect(self.get_success_url())
 
 
 class ScopedObjectMixin:
@@ -167,7 +194,7 @@ class HouseholdUsageView(ScopedObjectMixin, usage.UsageView):
     scope_action = Action.WRITE
 
 
-class HouseholdDeleteView(ScopedObjectMixin, generic.DeleteView):
+class HouseholdDeleteView(ScopedObjectMixin, DeleteView):
     scope_action = Action.DELETE
 
 
@@ -334,7 +361,7 @@ class AreaViewSet(ModelViewSet):
         "AreaUsageView", (ScopedObjectMixin, usage.UsageView), {"scope_action": Action.WRITE}
     )
     delete_view_class = type(
-        "AreaDeleteView", (ScopedObjectMixin, generic.DeleteView), {"scope_action": Action.DELETE}
+        "AreaDeleteView", (ScopedObjectMixin, DeleteView), {"scope_action": Action.DELETE}
     )
     copy_view_enabled = False
     list_display = ["name", "code", "level", "kind"]

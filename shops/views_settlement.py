@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from meijia.hardening import month_from_parts, month_param
 from registry.permissions import Action, Kind, may
 from registry.scoping import visible_to
 from shops import selectors
@@ -24,13 +25,6 @@ from shops.services.settlement import (
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _month(year: int, month: int) -> datetime.date:
-    try:
-        return datetime.date(year, month, 1)
-    except ValueError:
-        raise Http404 from None
 
 
 def _recent_months(count: int = 6) -> list[datetime.date]:
@@ -77,7 +71,7 @@ def settlement_home(request: HttpRequest) -> HttpResponse:
 
 def settlement_detail(request: HttpRequest, store_id: int, year: int, month: int) -> HttpResponse:
     store = _admin_store(request, store_id)
-    statement = settlement_statement(store=store, month=_month(year, month))
+    statement = settlement_statement(store=store, month=month_from_parts(year, month))
     kind = request.GET.get("format")
     if kind in ("xlsx", "pdf"):
         return _download(request, statement, kind)
@@ -97,7 +91,7 @@ def settlement_detail(request: HttpRequest, store_id: int, year: int, month: int
 def settlement_settle(request: HttpRequest, store_id: int, year: int, month: int) -> HttpResponse:
     store = _admin_store(request, store_id)
     try:
-        store_month_settle(store=store, month=_month(year, month), actor=request.user)
+        store_month_settle(store=store, month=month_from_parts(year, month), actor=request.user)
     except ShopError as refused:
         messages.error(request, refused.message)
     else:
@@ -112,13 +106,7 @@ def counter_settlement(request: HttpRequest, store_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(f"/accounts/login/?next={request.path}")
     store = selectors.store_get_for_counter(user=request.user, pk=store_id)
-    month = timezone.localdate().replace(day=1)
-    wanted = request.GET.get("month", "")
-    if wanted:
-        try:
-            month = datetime.datetime.strptime(wanted, "%Y-%m").date()
-        except ValueError:
-            raise Http404 from None
+    month = month_param(request.GET.get("month"), default=timezone.localdate().replace(day=1))
     statement = settlement_statement(store=store, month=month)
     kind = request.GET.get("format")
     if kind in ("xlsx", "pdf"):

@@ -18,7 +18,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from registry.models import Area, RoleAssignment, User
 from registry.permissions import Action, Kind
 from registry.scoping import areas_visible_to, visible_to
-from registry.viewsets import ScopedObjectMixin
+from registry.viewsets import DeleteView, ScopedObjectMixin
 from shops.exceptions import ShopError
 from shops.forms import StockMoveForm
 from shops.models import CatalogueItem, DistrictItem, Store
@@ -75,7 +75,7 @@ class StoreViewSet(ModelViewSet):
     url_prefix = "shops/stores"
     index_view_class = ScopedIndexView
     edit_view_class = type("StoreEditView", (ScopedMixin, generic.EditView), {})
-    delete_view_class = type("StoreDeleteView", (ScopedMixin, generic.DeleteView), DELETE)
+    delete_view_class = type("StoreDeleteView", (ScopedMixin, DeleteView), DELETE)
     copy_view_enabled = False
     inspect_view_enabled = False
     list_display = ["name", "area", "opening_hours", "is_active"]
@@ -102,7 +102,7 @@ class DistrictItemViewSet(ModelViewSet):
     url_prefix = "shops/district-items"
     index_view_class = ScopedIndexView
     edit_view_class = type("DistrictItemEditView", (ScopedMixin, generic.EditView), {})
-    delete_view_class = type("DistrictItemDeleteView", (ScopedMixin, generic.DeleteView), DELETE)
+    delete_view_class = type("DistrictItemDeleteView", (ScopedMixin, DeleteView), DELETE)
     copy_view_enabled = False
     list_display = ["name", "unit", "points_price", "cost_yuan", "is_active"]
     search_fields = ["name"]
@@ -174,7 +174,7 @@ class CatalogueItemViewSet(ModelViewSet):
     url_prefix = "shops/items"
     index_view_class = CatalogueItemIndexView
     edit_view_class = type("ItemEditView", (ScopedMixin, generic.EditView), {})
-    delete_view_class = type("ItemDeleteView", (ScopedMixin, generic.DeleteView), DELETE)
+    delete_view_class = type("ItemDeleteView", (ScopedMixin, DeleteView), DELETE)
     copy_view_enabled = False
     list_display = [
         "name",

@@ -8,3 +8,6 @@ class MeijiaConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
+        from .hardening import apply_form_limits
+
+        apply_form_limits()

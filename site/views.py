@@ -9,6 +9,7 @@ from wagtail.models import Site
 from wagtail.views import serve as wagtail_serve
 
 from campaigns.models import DistrictHomePage
+from meijia.hardening import safe_next
 from points.selectors import (
     household_history_list,
     household_pending_points,
@@ -107,10 +108,7 @@ def household_rules(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def text_size(request: HttpRequest) -> HttpResponse:
     """Switch large text on or off; a cookie keeps the choice on this phone for two years."""
-    target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = "/"
-    response = HttpResponseRedirect(target)
+    response = HttpResponseRedirect(safe_next(request, request.POST.get("next"), "/"))
     size = "large" if request.POST.get("size") == "large" else "normal"
     response.set_cookie(
         "mj_text", size, max_age=TEXT_COOKIE_AGE, samesite="Lax", secure=request.is_secure()

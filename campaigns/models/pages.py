@@ -20,6 +20,7 @@ from wagtail.search import index
 
 from campaigns.models.blocks import BodyBlock, GalleryBlock
 from campaigns.search import cjk_bigrams
+from meijia.hardening import date_param
 
 SECTION_TYPES = ["campaigns.TownSectionPage", "campaigns.VillageSectionPage"]
 CONTENT_TYPES = [
@@ -552,7 +553,7 @@ class HonourBoardPage(ContentPage):
 
         context = super().get_context(request, *args, **kwargs)
         context["board"] = selectors.honour_board_for_page(
-            page=self, period=request.GET.get("period")
+            page=self, period_on=date_param(request.GET.get("period"))
         )
         return context
 
