@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 from campaigns import selectors, services
 from campaigns.exceptions import ClassError
 from campaigns.models import ClassSession, LessonPage, SessionSignup
-from meijia.hardening import safe_next
 from registry.models import Household
+from registry.params import safe_next
 from registry.permissions import Action, Kind, may
 from registry.scoping import visible_to
 from registry.selectors import household_list_for_villager

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from meijia.hardening import date_param, id_param, safe_next
 from points.exceptions import LedgerError
 from points.images import ImageRefused, photo_save
 from points.models import (
@@ -41,6 +40,7 @@ from points.services.commendations import (
 )
 from points.services.publicity import objection_raise, objection_resolve
 from registry.models import Area, Household, Member
+from registry.params import date_param, id_param, safe_next
 from registry.permissions import Action, Kind, household_ids, may
 from registry.scoping import visible_to
 

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from meijia.hardening import id_param, safe_next
 from points.exceptions import LedgerError
 from points.images import ImageRefused, photo_save
 from points.models import SortingCheck, SortingRound
@@ -29,6 +28,7 @@ from points.selectors_sorting import (
 from points.services.sorting import sorting_check_record, sorting_round_open
 from registry.codes import CodeRefused, read_code
 from registry.models import Area, Household
+from registry.params import id_param, safe_next
 from registry.permissions import Action, Kind, may
 
 

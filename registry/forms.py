@@ -3,8 +3,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from meijia.hardening import validate_form_date
 from registry.models import Area, Household
+from registry.params import validate_form_date
 from registry.permissions import Action, Kind
 from registry.scoping import areas_visible_to, visible_to
 

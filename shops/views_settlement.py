@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from meijia.hardening import month_from_parts, month_param
+from registry.params import month_from_parts, month_param
 from registry.permissions import Action, Kind, may
 from registry.scoping import visible_to
 from shops import selectors

@@ -10,19 +10,16 @@ It also removes, before any view (ours or a library's) reads them, ``next`` para
 leave the site and ids that are not numbers (``NEXT_PARAMETERS``, ``ID_PARAMETERS``), and runs
 a guard before the few Wagtail views that use a request value unchecked (``GUARDS``).
 
-Views parse what they read from a request with the helpers below (``id_param``, ``int_param``,
+Views parse what they read from a request with ``registry.params`` (``id_param``, ``int_param``,
 ``month_param``, ``month_from_parts``, ``date_param``, ``safe_next``). Each raises ``BadInput``
 (a ``BadRequest``) on a malformed or out-of-range value; the middleware renders it the same way.
 """
 
 from __future__ import annotations
 
-import datetime
 import logging
 import re
-from collections.abc import Mapping
 
-from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
     ObjectDoesNotExist,
@@ -31,10 +28,10 @@ from django.core.exceptions import (
 )
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
-from django.shortcuts import resolve_url
 from django.template.response import TemplateResponse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+
+from registry.params import BadInput, stays_on_site, validate_form_date
 
 logger = logging.getLogger(__name__)
 
@@ -49,25 +46,6 @@ JSON_CONTROL = re.compile(rb"\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])|\\u007[fF]")
 NEXT_PARAMETERS = ("next", "redirect_to", "return_url")
 # Parameters that are ids wherever they appear (Wagtail's choosers reverse URLs with them).
 ID_PARAMETERS = ("parent_page_id",)
-
-# Ids are PostgreSQL bigints; anything outside is no row of ours.
-ID_MAX = 2**63 - 1
-# A date or month from a request is a campaign's, a statement's or a board's: this century.
-YEAR_MIN = 2000
-YEAR_MAX = 2099
-# Any date typed into a form (birth dates included): 9999-12-31 plus a day or a time zone is
-# an OverflowError in whatever computes with it.
-FORM_DATE_MIN = datetime.date(1880, 1, 1)
-FORM_DATE_MAX = datetime.date(YEAR_MAX, 12, 31)
-
-
-class BadInput(BadRequest):
-    """A parameter that cannot be what the view asks for; ``message`` is shown to the person."""
-
-    def __init__(self, message: str | None = None, *, code: str = "bad_input"):
-        self.message = message or _("The request contains a value that cannot be used.")
-        self.code = code
-        super().__init__(self.message)
 
 
 def bad_input_response(request: HttpRequest, error: BadInput) -> HttpResponse:
@@ -129,7 +107,7 @@ def _without_unsafe_values(request: HttpRequest, data):
 
 
 def _is_safe_path(request: HttpRequest, value: str) -> bool:
-    return value == "" or (value.startswith("/") and _stays_on_site(request, value))
+    return value == "" or (value.startswith("/") and stays_on_site(request, value))
 
 
 class BadInputMiddleware:
@@ -199,95 +177,7 @@ def _is_lookup_conversion_error(exception: Exception) -> bool:
     )
 
 
-# --- Helpers for views --------------------------------------------------------------------------
-
-
-def int_param(
-    data: Mapping,
-    name: str,
-    *,
-    default: int | None = None,
-    min_value: int = -ID_MAX,
-    max_value: int = ID_MAX,
-) -> int | None:
-    """The integer ``data[name]`` (a QueryDict or a dict); ``default`` when missing or empty.
-    Raises BadInput when it is not a whole number between ``min_value`` and ``max_value``."""
-    raw = data.get(name)
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return default
-    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
-        raise BadInput(_("This must be a whole number."))
-    text = str(raw).strip()
-    if not re.fullmatch(r"[+-]?\d{1,19}", text):
-        raise BadInput(_("This must be a whole number."))
-    value = int(text)
-    if not min_value <= value <= max_value:
-        raise BadInput(
-            _("Enter a number between %(low)s and %(high)s.")
-            % {"low": min_value, "high": max_value}
-        )
-    return value
-
-
-def id_param(data: Mapping, name: str) -> int | None:
-    """The id ``data[name]``: None when missing, BadInput when not a positive bigint."""
-    return int_param(data, name, min_value=1, max_value=ID_MAX)
-
-
-def _check_year(year: int) -> None:
-    if not YEAR_MIN <= year <= YEAR_MAX:
-        raise BadInput(
-            _("Choose a year between %(low)s and %(high)s.") % {"low": YEAR_MIN, "high": YEAR_MAX}
-        )
-
-
-def month_from_parts(year: int, month: int) -> datetime.date:
-    """The first day of ``year``-``month`` (from a URL), within ``YEAR_MIN``–``YEAR_MAX``."""
-    _check_year(year)
-    if not 1 <= month <= 12:
-        raise BadInput(_("Choose a month between 1 and 12."))
-    return datetime.date(year, month, 1)
-
-
-def month_param(text: str | None, *, default: datetime.date | None = None) -> datetime.date | None:
-    """The first day of the month written ``YYYY-MM`` (``default`` when empty)."""
-    text = (text or "").strip()
-    if not text:
-        return default
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
-    if match is None:
-        raise BadInput(_("Write the month as year-month, for example 2026-03."))
-    return month_from_parts(int(match[1]), int(match[2]))
-
-
-def date_param(text: str | None, *, default: datetime.date | None = None) -> datetime.date | None:
-    """The date written ``YYYY-MM-DD`` (``default`` when empty), within the allowed years."""
-    text = (text or "").strip()
-    if not text:
-        return default
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-    if match is None:
-        raise BadInput(_("Write the date as year-month-day, for example 2026-03-01."))
-    year, month, day = (int(part) for part in match.groups())
-    _check_year(year)
-    try:
-        return datetime.date(year, month, day)
-    except ValueError:
-        raise BadInput(_("This date does not exist.")) from None
-
-
-def validate_form_date(value: datetime.date | datetime.datetime | None) -> None:
-    """A form field validator: the date (or the date of a datetime) lies between
-    ``FORM_DATE_MIN`` and ``FORM_DATE_MAX``. Every work-desk form gets it (``apply_form_limits``)."""
-    if value is None:
-        return
-    day = value.date() if isinstance(value, datetime.datetime) else value
-    if not FORM_DATE_MIN <= day <= FORM_DATE_MAX:
-        raise ValidationError(
-            _("Choose a date between %(low)s and %(high)s."),
-            code="date_out_of_range",
-            params={"low": FORM_DATE_MIN.isoformat(), "high": FORM_DATE_MAX.isoformat()},
-        )
+# --- Start-up -----------------------------------------------------------------------------------
 
 
 def apply_form_limits() -> None:
@@ -304,23 +194,6 @@ def apply_form_limits() -> None:
     register_form_field_override(
         models.DateTimeField,
         override={"widget": widgets.AdminDateTimeInput, "validators": [validate_form_date]},
-    )
-
-
-def safe_next(request: HttpRequest, target: str | None, default: str) -> str:
-    """``target`` (a ``next`` parameter) when it stays on this site, else ``default`` (a URL or
-    a URL name). Scheme-relative (``//host``), other hosts and ``javascript:`` are refused; in
-    production only https."""
-    if target and _stays_on_site(request, target):
-        return target
-    return resolve_url(default)
-
-
-def _stays_on_site(request: HttpRequest, target: str) -> bool:
-    return url_has_allowed_host_and_scheme(
-        target,
-        allowed_hosts={request.get_host()},
-        require_https=request.is_secure() or getattr(settings, "PRODUCTION", False),
     )
 
 

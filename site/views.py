@@ -9,7 +9,6 @@ from wagtail.models import Site
 from wagtail.views import serve as wagtail_serve
 
 from campaigns.models import DistrictHomePage
-from meijia.hardening import safe_next
 from points.selectors import (
     household_history_list,
     household_pending_points,
@@ -18,6 +17,7 @@ from points.selectors import (
 from points.selectors_rules import rules_for_area
 from points.selectors_scoring import postings_with_evidence
 from points.services.expiry import household_expiry_get
+from registry.params import safe_next
 from registry.selectors import household_get, household_list_for_villager
 from shops.selectors import redemption_lines_by_transaction, store_list_for_shopkeeper
 

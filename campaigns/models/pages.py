@@ -20,7 +20,7 @@ from wagtail.search import index
 
 from campaigns.models.blocks import BodyBlock, GalleryBlock
 from campaigns.search import cjk_bigrams
-from meijia.hardening import date_param
+from registry.params import date_param
 
 SECTION_TYPES = ["campaigns.TownSectionPage", "campaigns.VillageSectionPage"]
 CONTENT_TYPES = [

@@ -1,5 +1,5 @@
 """Bad input is never a 500: control characters, malformed ids, impossible months and open
-redirects are refused by one gate and a few helpers (``meijia.hardening``)."""
+redirects are refused by one gate and a few helpers (``meijia.hardening``, ``registry.params``)."""
 
 import datetime
 import json
@@ -9,7 +9,11 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from meijia.hardening import (
+from points.models import SortingCheck
+from points.services.publicity import objection_raise
+from points.services.sorting import sorting_round_open
+from registry import codes
+from registry.params import (
     BadInput,
     date_param,
     id_param,
@@ -18,10 +22,6 @@ from meijia.hardening import (
     month_param,
     safe_next,
 )
-from points.models import SortingCheck
-from points.services.publicity import objection_raise
-from points.services.sorting import sorting_round_open
-from registry import codes
 from tests.factories import Role, make_household, make_staff
 from tests.points.factories import make_sorting_rules
 from tests.points.test_appraisals import (
