@@ -7,11 +7,10 @@ from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCod
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
 from django.conf import settings
-from django.db import transaction
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from meijia.tasks import send_sms
+from outbox.models import Channel
+from outbox.services import message_send
 from registry.fields import PhoneFormField
 from registry.models import User
 from registry.services import villager_account_for_phone, villager_link
@@ -47,19 +46,20 @@ class AccountAdapter(DefaultAccountAdapter):
         return ChinaPhoneField(**kwargs)
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
-        minutes = settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT // 60
-        text = _(
-            "[%(sign)s] Your sign-in code is %(code)s. It is valid for %(minutes)s minutes. "
-            "Never tell it to anyone."
-        ) % {"sign": settings.SMS_SIGN_NAME, "code": code, "minutes": minutes}
-        transaction.on_commit(lambda: send_sms.delay(phone, text))
+        """Recorded in the outbox like every message, and sent at once (on commit, in this
+        process: a sign-in does not wait for beat or depend on the broker)."""
+        message_send(
+            template="account.login_code",
+            data={"code": code, "minutes": settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT // 60},
+            phones=[phone],
+            channels=[Channel.SMS],
+            send_now=True,
+        )
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
-        text = _(
-            "[%(sign)s] This number is not in any household register. Ask your village committee "
-            "to add it."
-        ) % {"sign": settings.SMS_SIGN_NAME}
-        transaction.on_commit(lambda: send_sms.delay(phone, text))
+        message_send(
+            template="account.unknown_number", phones=[phone], channels=[Channel.SMS], send_now=True
+        )
 
     def set_phone(self, user, phone: str, verified: bool) -> None:
         user.phone = phone

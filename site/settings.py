@@ -50,6 +50,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "meijia",
     "registry",
+    "outbox",
     "points",
     "shops",
     "campaigns",
@@ -297,9 +298,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "registry.tasks.purge_phone_codes",
         "schedule": crontab(minute=17),
     },
-    "send-redemption-notices": {
-        "task": "shops.tasks.send_redemption_notices",
+    # Every message to a person (receipts, alerts, notices) leaves from the outbox's rows.
+    "send-outbox": {
+        "task": "outbox.tasks.send_due",
         "schedule": 5.0,
+        "options": {"expires": 30},
     },
     "publish-scheduled-pages": {
         "task": "campaigns.tasks.publish_scheduled",

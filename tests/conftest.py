@@ -65,6 +65,14 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture
+def worker_mode():
+    """As in production: tasks go to a broker (none is called) and beat sends the outbox."""
+    celery_app.conf.task_always_eager = False
+    yield
+    celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT

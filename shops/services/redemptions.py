@@ -4,8 +4,9 @@ The shape follows pretix's ``perform_checkin``: cheap checks first, outside any 
 ``transaction.atomic`` block that takes the scarce rows in the fixed order of docs/ledger.md
 (the household's points account through the ledger, then the phone code's row, then the stock
 rows in id order), honours the idempotency key created with the preview so that a retry returns
-the first redemption, writes everything, and leaves the text message to ``on_commit``. Every
-refusal is a ``ShopError`` whose ``code`` is machine-readable and whose ``message`` is for people.
+the first redemption, and writes everything, the household's text included (into the outbox,
+sent after commit). Every refusal is a ``ShopError`` whose ``code`` is machine-readable and
+whose ``message`` is for people.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from registry.scoping import role_assignments
 from registry.sql import from_row, inserted, prepared_cursor
 from shops.exceptions import ShopError
 from shops.models import CatalogueItem, Redemption, RedemptionLine, StockMove, Store, StoreMonth
+from shops.services.notify import redemption_notice_write
 from shops.services.stock import stock_apply, stock_lock, stock_take
 
 Role = RoleAssignment.Role
@@ -343,6 +345,8 @@ def _confirm(
                 quantities=wanted,
                 now=now,
             )
+            # The household's text, in this transaction (the outbox sends it after commit).
+            redemption_notice_write(redemption=redemption)
             stock_take(
                 items=items,
                 quantities=wanted,
@@ -350,7 +354,6 @@ def _confirm(
                 actor=actor,
                 redemption=redemption,
             )
-            transaction.on_commit(_notify_soon)
     except LedgerError as refused:
         raise ShopError(refused.code, refused.message) from None
     except CodeRefused as refused:
@@ -465,16 +468,6 @@ def _redemption_insert(
     return redemption, lines
 
 
-def _notify_soon() -> None:
-    """After commit. The text goes out from the redemption row (an outbox, see
-    ``shops.services.notify``), sent by Celery beat within seconds; the counter's request pays
-    for no broker call. Without a worker (development, tests: tasks run eagerly) it goes now."""
-    from shops.tasks import send_redemption_notices
-
-    if send_redemption_notices.app.conf.task_always_eager:
-        send_redemption_notices.delay()
-
-
 # --- Void ---------------------------------------------------------------------------------------
 
 
@@ -570,7 +563,7 @@ def redemption_void(
                 void_reason=reason.strip()[:200],
                 void_transaction=reversing,
             )
-            transaction.on_commit(_notify_soon)
+            redemption_notice_write(redemption=redemption, is_void=True)
     except LedgerError as refused:
         if refused.code == "already_reversed":
             raise ShopError("already_voided", VOID_MESSAGES["already_voided"]()) from None

@@ -1,0 +1,108 @@
+"""Messages to people, and their delivery on each channel.
+
+A ``Message`` is written in the transaction of the event that causes it (``message_send``): what
+(a template key from ``outbox.catalogue`` and its data), to whom (a user and/or a phone). Shown in
+the user's inbox when ``is_in_inbox``. Each outside channel (SMS, WeChat) gets one ``Delivery`` row
+with its own state, attempts and next attempt time: the sender marks a delivery sent only after
+its channel accepted it (``outbox.services.deliveries_send_due``).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registry.fields import PhoneNumberField
+from registry.identity import mask_phone
+
+
+class Channel(models.TextChoices):
+    INBOX = "inbox", _("Inbox")
+    SMS = "sms", _("Text message")
+    WECHAT = "wechat", _("WeChat")
+
+
+class Message(models.Model):
+    template = models.CharField(_("template"), max_length=60)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("user"),
+    )
+    phone = PhoneNumberField(_("mobile phone"), blank=True)
+    is_in_inbox = models.BooleanField(_("in the inbox"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at"],
+                condition=Q(is_in_inbox=True),
+                name="message_inbox",
+            ),
+            # The bell's count: a signed-in user's unread messages, from this index alone.
+            models.Index(
+                fields=["user"],
+                condition=Q(is_in_inbox=True, read_at__isnull=True),
+                name="message_unread",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(phone=""), name="message_has_recipient"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_in_inbox=False) | Q(user__isnull=False),
+                name="inbox_message_has_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.user_id or mask_phone(self.phone)}"
+
+
+class Delivery(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("message")
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["message", "channel"], name="one_delivery_per_channel"),
+            models.CheckConstraint(condition=~Q(channel="inbox"), name="inbox_needs_no_delivery"),
+        ]
+        indexes = [
+            # What the sender claims: pending rows by due time, nothing else.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=Q(state="pending"),
+                name="delivery_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.state}"

@@ -1,0 +1,294 @@
+"""Writing messages with their event, and sending them once.
+
+Writing (``message_send``): call it inside the event's own ``transaction.atomic``; it only inserts
+rows, so a rolled-back event leaves no message and a committed one cannot be lost to a broker that
+is down. Recipients are users (their inbox and their phone), households (their members' phones,
+with the account of each phone's owner for the inbox) and bare phone numbers.
+
+Sending (``deliveries_send_due``, Celery beat's ``outbox.tasks.send_due`` every few seconds, and
+on commit in eager mode or for ``send_now`` messages): one delivery at a time, each in its own
+transaction that holds the delivery's row lock (``SELECT … FOR UPDATE SKIP LOCKED``) while its
+channel is called, and marks it sent only after the channel accepted it. Several workers never send
+the same delivery; a worker killed between the gateway's answer and its commit leaves the row
+pending, so that one message may go twice (the only duplicate possible: at-least-once, by design).
+A failed call is retried with back-off (``MAX_ATTEMPTS``), then marked failed with its reason.
+"""
+
+import datetime as dt
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone, translation
+
+from outbox.catalogue import CATALOGUE, SMS_VALUE_CHARS
+from outbox.models import Channel, Delivery, Message
+from outbox.sms import sms_deliver
+from registry.identity import mask_id_number, mask_phone
+from registry.models import Household, Member, User
+from registry.sql import prepared_cursor
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+BACKOFF_FIRST = dt.timedelta(seconds=30)
+BACKOFF_MAX = dt.timedelta(hours=1)
+DEFAULT_CHANNELS = (Channel.INBOX, Channel.SMS)
+# A full mainland mobile or resident ID number anywhere in the data: masked (PIPL).
+_PERSONAL_NUMBER = re.compile(r"(?<!\d)(1[3-9]\d{9}|\d{17}[\dXx])(?!\d)")
+
+
+class DeliveryRefused(Exception):
+    """The channel cannot take this message at all (no phone, no linked account): not retried."""
+
+
+def message_send(
+    *,
+    template: str,
+    data: dict | None = None,
+    users: Iterable[User] = (),
+    households: Iterable[Household] = (),
+    phones: Iterable[str] = (),
+    channels: Iterable[str] = DEFAULT_CHANNELS,
+    heads_only: bool = False,
+    send_now: bool = False,
+) -> int:
+    """Write one message per recipient (and one delivery per outside channel) in the caller's
+    transaction; returns the number of messages written.
+
+    ``households`` resolve to their members' phones (only the head's with ``heads_only``); a phone
+    that belongs to an account also reaches that account's inbox. A person reached several ways
+    gets one message. ``send_now`` (sign-in codes) sends on commit in this process whatever the
+    Celery mode; otherwise beat's ``send_due`` sends it within seconds (in eager mode, on commit).
+    Costs one query to resolve households or phones and one statement for all the rows.
+    A full phone or ID number in the data (a reason someone typed) is masked. Raises ValueError
+    for an unknown template.
+    """
+    if template not in CATALOGUE:
+        raise ValueError(f"unknown message template {template!r}")
+    data = {key: _masked(value) for key, value in (data or {}).items()}
+    channels = set(channels)
+    by_sms = Channel.SMS in channels
+    inbox = Channel.INBOX in channels
+    recipients = [
+        (user_id, phone if by_sms else "")
+        for user_id, phone in _recipients(
+            users=users, households=households, phones=phones, heads_only=heads_only
+        )
+    ]
+    recipients = [(user_id, phone) for user_id, phone in recipients if phone or (inbox and user_id)]
+    if not recipients:
+        return 0
+    now = timezone.now()
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            _SQL_INSERT,
+            [
+                template,
+                json.dumps(data, cls=DjangoJSONEncoder),
+                inbox,
+                now,
+                [user_id for user_id, _phone in recipients],
+                [phone for _user_id, phone in recipients],
+                now,
+            ],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if ids and (send_now or _is_eager()):
+        transaction.on_commit(partial(_send_committed, ids), robust=True)
+    return len(recipients)
+
+
+# The messages and their SMS deliveries in one statement (the counter pays for one round trip).
+_SQL_INSERT = (
+    f"WITH m AS (INSERT INTO {Message._meta.db_table} "  # noqa: S608 - our own tables
+    "(template, data, is_in_inbox, created_at, user_id, phone) "
+    "SELECT %s, %s::jsonb, %s AND r.user_id IS NOT NULL, %s, r.user_id, r.phone "
+    "FROM unnest(%s::bigint[], %s::varchar[]) AS r(user_id, phone) ORDER BY r.phone "
+    "RETURNING id, phone) "
+    f"INSERT INTO {Delivery._meta.db_table} "
+    "(message_id, channel, state, attempts, next_attempt_at, reason) "
+    "SELECT id, 'sms', 'pending', 0, %s, '' FROM m WHERE phone <> '' RETURNING id"
+)
+
+
+def _masked(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    return _PERSONAL_NUMBER.sub(
+        lambda found: (mask_phone if len(found.group()) == 11 else mask_id_number)(found.group()),
+        value,
+    )
+
+
+def _recipients(
+    *,
+    users: Iterable[User],
+    households: Iterable[Household],
+    phones: Iterable[str],
+    heads_only: bool,
+) -> list[tuple[int | None, str]]:
+    """(user id or None, phone or "") of each distinct person; one query at most."""
+    found: dict[object, tuple[int | None, str]] = {}
+    for user in users:
+        found[("user", user.pk)] = (user.pk, user.phone or "")
+    reached = {phone for _user_id, phone in found.values() if phone}
+    household_ids = [household.pk for household in households]
+    bare = {phone for phone in phones if phone} - reached
+    owner = User.objects.filter(phone=OuterRef("phone"), is_active=True).values("pk")[:1]
+    pairs: list[tuple[str, int | None]] = []
+    if household_ids:
+        members = Member.objects.filter(household_id__in=household_ids).exclude(phone="")
+        if heads_only:
+            members = members.filter(relation=Member.Relation.HEAD)
+        pairs += members.annotate(owner_id=Subquery(owner)).values_list("phone", "owner_id")
+    if bare:
+        owners = dict(
+            User.objects.filter(phone__in=bare, is_active=True).values_list("phone", "pk")
+        )
+        pairs += [(phone, owners.get(phone)) for phone in bare]
+    for phone, owner_id in sorted(pairs, key=lambda pair: pair[0]):
+        if phone in reached:
+            continue
+        key = ("user", owner_id) if owner_id else ("phone", phone)
+        found.setdefault(key, (owner_id, phone))
+    return list(found.values())
+
+
+def inbox_mark_read(*, user: User, message_id: int | None = None) -> int:
+    """Mark one of ``user``'s inbox messages (or all of them) read; returns how many changed.
+    Another person's message id changes nothing."""
+    unread = Message.objects.filter(user=user, is_in_inbox=True, read_at__isnull=True)
+    if message_id is not None:
+        unread = unread.filter(pk=message_id)
+    return unread.update(read_at=timezone.now())
+
+
+def _is_eager() -> bool:
+    from outbox.tasks import send_due
+
+    return bool(send_due.app.conf.task_always_eager)
+
+
+def _send_committed(ids: list[int]) -> None:
+    deliveries_send_due(ids=ids)
+
+
+# --- Sending ------------------------------------------------------------------------------------
+
+
+class _Values(dict):
+    """Template data where a missing value (a wiped secret, an old row) reads as an ellipsis."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def message_text(*, message: Message, clip: bool = False) -> str:
+    """The message's text in the active language; ``clip`` shortens long names to fit an SMS."""
+    template = CATALOGUE.get(message.template)
+    if template is None:
+        return ""
+    values = _Values(sign=settings.SMS_SIGN_NAME)
+    for key, value in (message.data or {}).items():
+        if clip and key in template.clip and len(str(value)) > SMS_VALUE_CHARS:
+            value = str(value)[: SMS_VALUE_CHARS - 1] + "…"
+        values[key] = value
+    return str(template.text) % values
+
+
+def message_title(*, message: Message) -> str:
+    template = CATALOGUE.get(message.template)
+    return str(template.title) if template else ""
+
+
+def _send_sms(*, message: Message, text: str) -> None:
+    if not message.phone:
+        raise DeliveryRefused("no phone number")
+    sms_deliver(phone=message.phone, text=text)
+
+
+SENDERS: dict[str, Callable[..., None]] = {Channel.SMS: _send_sms}
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+
+
+def deliveries_send_due(
+    *, limit: int = 500, ids: Sequence[int] | None = None, now: dt.datetime | None = None
+) -> int:
+    """Send up to ``limit`` due deliveries (only ``ids`` when given); returns how many were sent.
+
+    Each delivery is claimed, sent and marked in its own transaction, holding only its own row's
+    lock; rows another worker holds are skipped, never waited for.
+    """
+    now = now or timezone.now()
+    sent = 0
+    for _index in range(limit):
+        with transaction.atomic():
+            due = (
+                Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("message")
+                .filter(state=Delivery.State.PENDING, next_attempt_at__lte=now)
+            )
+            if ids is not None:
+                due = due.filter(pk__in=ids)
+            delivery = due.order_by("next_attempt_at", "id").first()
+            if delivery is None:
+                break
+            sent += _deliver(delivery, now=now)
+    return sent
+
+
+def _deliver(delivery: Delivery, *, now: dt.datetime) -> int:
+    message = delivery.message
+    delivery.attempts += 1
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            text = message_text(message=message, clip=True)
+        if not text:
+            raise DeliveryRefused(f"unknown template {message.template}")
+        SENDERS[delivery.channel](message=message, text=text)
+    except DeliveryRefused as refused:
+        _finish(delivery, state=Delivery.State.FAILED, reason=str(refused))
+        return 0
+    except Exception as error:  # noqa: BLE001 - any failure of a channel is retried, then kept
+        reason = (str(error) or error.__class__.__name__)[:200]
+        logger.warning(
+            "outbox: %s to %s failed (attempt %s): %s",
+            delivery.channel,
+            mask_phone(message.phone),
+            delivery.attempts,
+            reason,
+        )
+        if delivery.attempts >= MAX_ATTEMPTS:
+            _finish(delivery, state=Delivery.State.FAILED, reason=reason)
+        else:
+            delivery.next_attempt_at = now + _backoff(delivery.attempts)
+            delivery.reason = reason
+            delivery.save(update_fields=["attempts", "next_attempt_at", "reason"])
+        return 0
+    delivery.sent_at = timezone.now()
+    _finish(delivery, state=Delivery.State.SENT, reason="")
+    return 1
+
+
+def _finish(delivery: Delivery, *, state: str, reason: str) -> None:
+    delivery.state = state
+    delivery.reason = reason[:200]
+    delivery.save(update_fields=["state", "reason", "attempts", "sent_at"])
+    secret = (
+        CATALOGUE[delivery.message.template].secret
+        if delivery.message.template in (CATALOGUE)
+        else ()
+    )
+    if secret:
+        data = {k: v for k, v in delivery.message.data.items() if k not in secret}
+        Message.objects.filter(pk=delivery.message_id).update(data=data)
