@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "meijia.context_processors.preferences",
+                "outbox.context_processors.inbox",
             ],
         },
     },
