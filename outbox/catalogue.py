@@ -27,6 +27,8 @@ class Template:
     secret: tuple[str, ...] = ()
     # Free-text values cut for SMS.
     clip: tuple[str, ...] = ()
+    # The channels a message goes by unless the caller (or, later, the person) says otherwise.
+    channels: tuple[str, ...] = ("inbox", "sms")
 
 
 CATALOGUE: dict[str, Template] = {
@@ -87,5 +89,101 @@ CATALOGUE: dict[str, Template] = {
             "ledger checks in the work desk."
         ),
         sample={"count": 12345},
+    ),
+    # --- Points (points/services) -------------------------------------------------------------
+    "points.approved": Template(
+        title=_("Points received"),
+        text=_("[%(sign)s] Your household received %(points)s points: %(reason)s."),
+        sample={"points": 30, "reason": "垃圾分类检查：优（第二组）"},
+        clip=("reason",),
+    ),
+    "points.deducted": Template(
+        title=_("Points deducted"),
+        text=_("[%(sign)s] %(points)s points were deducted from your household: %(reason)s."),
+        sample={"points": 5, "reason": "垃圾分类检查：不合格"},
+        clip=("reason",),
+    ),
+    "points.refused": Template(
+        title=_("Points not approved"),
+        text=_("[%(sign)s] %(points)s points for %(reason)s were not approved: %(note)s"),
+        sample={
+            "points": 30,
+            "reason": "垃圾分类检查：优（第二组）",
+            "note": "当天没有检查记录照片",
+        },
+        clip=("reason", "note"),
+    ),
+    "points.objection_upheld": Template(
+        title=_("Objection answered"),
+        text=_("[%(sign)s] Your objection was upheld and the result will be reviewed: %(answer)s"),
+        sample={"answer": "经核实情况属实，下周重新评分"},
+        clip=("answer",),
+    ),
+    "points.objection_rejected": Template(
+        title=_("Objection answered"),
+        text=_("[%(sign)s] Your objection was not upheld: %(answer)s"),
+        sample={"answer": "经村委会核实，评分有照片为证"},
+        clip=("answer",),
+    ),
+    "points.published": Template(
+        title=_("Result published"),
+        text=_("[%(sign)s] Your household's result in %(title)s is final: %(points)s points."),
+        sample={"title": "2026年第四季度美家美院 五星", "points": 30},
+        clip=("title",),
+    ),
+    "points.publicity_started": Template(
+        title=_("Publicity started"),
+        text=_(
+            "[%(sign)s] %(title)s: the results are on public display until %(ends_on)s. "
+            "Objections may be raised until then."
+        ),
+        sample={"title": "2026年第四季度美家美院", "ends_on": "2026-12-10"},
+        clip=("title",),
+        channels=("inbox",),
+    ),
+    # --- Classes (campaigns/services) -----------------------------------------------------------
+    "classes.tomorrow": Template(
+        title=_("Class tomorrow"),
+        text=_("[%(sign)s] Reminder: %(class)s tomorrow at %(time)s, %(place)s."),
+        sample={"class": "垃圾分类小课堂", "time": "19:30", "place": "杏花村村委会二楼会议室"},
+        clip=("class", "place"),
+    ),
+    "classes.seat_freed": Template(
+        title=_("You have a seat"),
+        text=_("[%(sign)s] A seat came free and is yours: %(class)s, %(time)s."),
+        sample={"class": "垃圾分类小课堂", "time": "12-04 19:30"},
+        clip=("class",),
+    ),
+    # --- Pages (moderation, campaigns) ---------------------------------------------------------
+    "pages.submitted": Template(
+        title=_("Page waiting for review"),
+        text=_("“%(page)s” was submitted for review by %(editor)s."),
+        sample={"page": "杏花村开展垃圾分类评比活动", "editor": "王编辑"},
+        clip=("page", "editor"),
+        channels=("inbox",),
+    ),
+    "pages.approved": Template(
+        title=_("Page approved"),
+        text=_("“%(page)s” was approved."),
+        sample={"page": "杏花村开展垃圾分类评比活动"},
+        clip=("page",),
+        channels=("inbox",),
+    ),
+    "pages.rejected": Template(
+        title=_("Page sent back"),
+        text=_("“%(page)s” was sent back for changes: %(comment)s"),
+        sample={"page": "杏花村开展垃圾分类评比活动", "comment": "请补充活动照片的图片说明"},
+        clip=("page", "comment"),
+        channels=("inbox",),
+    ),
+    # --- Notices to every household of an area (outbox/views) --------------------------------
+    "notice.area": Template(
+        title=_("Notice"),
+        text=_("[%(sign)s] %(sender)s: %(text)s"),
+        sample={
+            "sender": "青禾镇",
+            "text": "本周六上午九点在村委会广场集中清理三大堆，请每户派一人参加。",
+        },
+        clip=("sender",),
     ),
 }

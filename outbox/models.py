@@ -26,6 +26,8 @@ class Channel(models.TextChoices):
 class Message(models.Model):
     template = models.CharField(_("template"), max_length=60)
     data = models.JSONField(_("data"), default=dict, blank=True)
+    # Set by events that may be announced again (a beat run, a retry): once per recipient.
+    event_key = models.CharField(_("event key"), max_length=120, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -57,6 +59,12 @@ class Message(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["event_key", "user", "phone"],
+                condition=~Q(event_key=""),
+                nulls_distinct=False,
+                name="message_once",
+            ),
             models.CheckConstraint(
                 condition=Q(user__isnull=False) | ~Q(phone=""), name="message_has_recipient"
             ),

@@ -19,19 +19,23 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from outbox.catalogue import CATALOGUE, SMS_VALUE_CHARS
+from outbox.exceptions import NoticeError
 from outbox.models import Channel, Delivery, Message
 from outbox.sms import sms_deliver
 from registry.identity import mask_id_number, mask_phone
-from registry.models import Household, Member, User
+from registry.models import Area, Household, Member, RoleAssignment, User
+from registry.scoping import areas_visible_to
 from registry.sql import prepared_cursor
 
 logger = logging.getLogger(__name__)
@@ -39,7 +43,6 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 BACKOFF_FIRST = dt.timedelta(seconds=30)
 BACKOFF_MAX = dt.timedelta(hours=1)
-DEFAULT_CHANNELS = (Channel.INBOX, Channel.SMS)
 # A full mainland mobile or resident ID number anywhere in the data: masked (PIPL).
 _PERSONAL_NUMBER = re.compile(r"(?<!\d)(1[3-9]\d{9}|\d{17}[\dXx])(?!\d)")
 
@@ -53,11 +56,12 @@ def message_send(
     template: str,
     data: dict | None = None,
     users: Iterable[User] = (),
-    households: Iterable[Household] = (),
+    households: Iterable[Household] | QuerySet[Household] = (),
     phones: Iterable[str] = (),
-    channels: Iterable[str] = DEFAULT_CHANNELS,
+    channels: Iterable[str] | None = None,
     heads_only: bool = False,
     send_now: bool = False,
+    event_key: str = "",
 ) -> int:
     """Write one message per recipient (and one delivery per outside channel) in the caller's
     transaction; returns the number of messages written.
@@ -66,6 +70,8 @@ def message_send(
     that belongs to an account also reaches that account's inbox. A person reached several ways
     gets one message. ``send_now`` (sign-in codes) sends on commit in this process whatever the
     Celery mode; otherwise beat's ``send_due`` sends it within seconds (in eager mode, on commit).
+    ``channels`` default to the template's. With ``event_key`` (a reminder, a beat run), a
+    recipient who already has a message of that key gets no second one.
     Costs one query to resolve households or phones and one statement for all the rows.
     A full phone or ID number in the data (a reason someone typed) is masked. Raises ValueError
     for an unknown template.
@@ -73,7 +79,7 @@ def message_send(
     if template not in CATALOGUE:
         raise ValueError(f"unknown message template {template!r}")
     data = {key: _masked(value) for key, value in (data or {}).items()}
-    channels = set(channels)
+    channels = set(CATALOGUE[template].channels if channels is None else channels)
     by_sms = Channel.SMS in channels
     inbox = Channel.INBOX in channels
     recipients = [
@@ -92,6 +98,7 @@ def message_send(
             [
                 template,
                 json.dumps(data, cls=DjangoJSONEncoder),
+                event_key[:120],
                 inbox,
                 now,
                 [user_id for user_id, _phone in recipients],
@@ -99,22 +106,24 @@ def message_send(
                 now,
             ],
         )
-        ids = [row[0] for row in cursor.fetchall()]
+        written, ids = cursor.fetchone()
     if ids and (send_now or _is_eager()):
-        transaction.on_commit(partial(_send_committed, ids), robust=True)
-    return len(recipients)
+        transaction.on_commit(partial(_send_committed, list(ids)), robust=True)
+    return written
 
 
-# The messages and their SMS deliveries in one statement (the counter pays for one round trip).
+# The messages and their SMS deliveries in one statement (the counter pays for one round trip);
+# a message whose event key the recipient already has is skipped (ON CONFLICT: message_once).
 _SQL_INSERT = (
     f"WITH m AS (INSERT INTO {Message._meta.db_table} "  # noqa: S608 - our own tables
-    "(template, data, is_in_inbox, created_at, user_id, phone) "
-    "SELECT %s, %s::jsonb, %s AND r.user_id IS NOT NULL, %s, r.user_id, r.phone "
+    "(template, data, event_key, is_in_inbox, created_at, user_id, phone) "
+    "SELECT %s, %s::jsonb, %s, %s AND r.user_id IS NOT NULL, %s, r.user_id, r.phone "
     "FROM unnest(%s::bigint[], %s::varchar[]) AS r(user_id, phone) ORDER BY r.phone "
-    "RETURNING id, phone) "
-    f"INSERT INTO {Delivery._meta.db_table} "
+    "ON CONFLICT DO NOTHING RETURNING id, phone), "
+    f"d AS (INSERT INTO {Delivery._meta.db_table} "
     "(message_id, channel, state, attempts, next_attempt_at, reason) "
-    "SELECT id, 'sms', 'pending', 0, %s, '' FROM m WHERE phone <> '' RETURNING id"
+    "SELECT id, 'sms', 'pending', 0, %s, '' FROM m WHERE phone <> '' RETURNING id) "
+    "SELECT (SELECT count(*) FROM m), COALESCE((SELECT array_agg(id) FROM d), '{}')"
 )
 
 
@@ -130,7 +139,7 @@ def _masked(value: object) -> object:
 def _recipients(
     *,
     users: Iterable[User],
-    households: Iterable[Household],
+    households: Iterable[Household] | QuerySet[Household],
     phones: Iterable[str],
     heads_only: bool,
 ) -> list[tuple[int | None, str]]:
@@ -139,12 +148,13 @@ def _recipients(
     for user in users:
         found[("user", user.pk)] = (user.pk, user.phone or "")
     reached = {phone for _user_id, phone in found.values() if phone}
-    household_ids = [household.pk for household in households]
+    if not isinstance(households, QuerySet):
+        households = [household.pk for household in households]
     bare = {phone for phone in phones if phone} - reached
     owner = User.objects.filter(phone=OuterRef("phone"), is_active=True).values("pk")[:1]
     pairs: list[tuple[str, int | None]] = []
-    if household_ids:
-        members = Member.objects.filter(household_id__in=household_ids).exclude(phone="")
+    if isinstance(households, QuerySet) or households:
+        members = Member.objects.filter(household__in=households).exclude(phone="")
         if heads_only:
             members = members.filter(relation=Member.Relation.HEAD)
         pairs += members.annotate(owner_id=Subquery(owner)).values_list("phone", "owner_id")
@@ -159,6 +169,82 @@ def _recipients(
         key = ("user", owner_id) if owner_id else ("phone", phone)
         found.setdefault(key, (owner_id, phone))
     return list(found.values())
+
+
+# --- Notices to every household of an area ----------------------------------------------------
+
+NOTICE_ROLES = (RoleAssignment.Role.DISTRICT_ADMIN, RoleAssignment.Role.TOWN_ADMIN)
+NOTICE_MAX_CHARS = 56  # with "【美家】青禾镇：" it stays one SMS
+# Above this many households a send must repeat the previewed count to go out.
+NOTICE_LARGE = 200
+
+
+@dataclass(frozen=True)
+class NoticeReach:
+    households: int
+    phones: int
+
+    @property
+    def is_large(self) -> bool:
+        return self.households > NOTICE_LARGE
+
+
+def notice_areas(*, actor: User) -> QuerySet[Area]:
+    """The district, towns and villages an administrator may write to."""
+    return areas_visible_to(actor, roles=NOTICE_ROLES).exclude(level=Area.Level.GROUP)
+
+
+def _notice_households(area: Area) -> QuerySet[Household]:
+    return Household.objects.filter(
+        village__path__startswith=area.path, status=Household.Status.ACTIVE
+    )
+
+
+def notice_reach(*, area: Area) -> NoticeReach:
+    """How many active households of ``area`` a notice reaches, and by how many phones."""
+    households = _notice_households(area)
+    phones = (
+        Member.objects.filter(household__in=households)
+        .exclude(phone="")
+        .values("phone")
+        .distinct()
+        .count()
+    )
+    return NoticeReach(households=households.count(), phones=phones)
+
+
+def area_notice_send(
+    *, actor: User, area: Area, text: str, key: str, confirmed_households: int | None = None
+) -> int:
+    """Write a notice (inbox and SMS) to every member with a phone of every active household of
+    ``area``, in one transaction; returns the messages written. The same ``key`` (the preview's)
+    sends once however often it is posted. A large send (``NOTICE_LARGE``) goes out only when
+    ``confirmed_households`` repeats the count the sender was shown.
+    Raises NoticeError: not_allowed, text_required, text_too_long, confirm_required."""
+    if not notice_areas(actor=actor).filter(pk=area.pk).exists():
+        raise NoticeError("not_allowed", _("You cannot send notices to this area."))
+    text = " ".join(text.replace("\x00", "").split())
+    if not text:
+        raise NoticeError("text_required", _("Write the notice."))
+    if len(text) > NOTICE_MAX_CHARS:
+        raise NoticeError(
+            "text_too_long",
+            _("A notice is at most %(count)s characters.") % {"count": NOTICE_MAX_CHARS},
+        )
+    reach = notice_reach(area=area)
+    if reach.is_large and confirmed_households != reach.households:
+        raise NoticeError(
+            "confirm_required",
+            _("Confirm that the notice goes to %(count)s households.")
+            % {"count": reach.households},
+        )
+    with transaction.atomic():
+        return message_send(
+            template="notice.area",
+            data={"sender": area.name, "text": text},
+            households=_notice_households(area),
+            event_key=f"notice:{key[:64]}",
+        )
 
 
 def inbox_mark_read(*, user: User, message_id: int | None = None) -> int:

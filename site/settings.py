@@ -305,6 +305,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 5.0,
         "options": {"expires": 30},
     },
+    "remind-classes-daily": {
+        "task": "campaigns.tasks.remind_classes",
+        "schedule": crontab(hour=10, minute=0),
+    },
     "publish-scheduled-pages": {
         "task": "campaigns.tasks.publish_scheduled",
         "schedule": 60.0,

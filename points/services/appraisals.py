@@ -23,6 +23,7 @@ from points.models import (
     Photo,
 )
 from points.services.claims import check_may_score
+from points.services.publicity import publicity_announce
 from registry.models import Area, Household, User
 
 Status = AppraisalCampaign.Status
@@ -192,5 +193,11 @@ def appraisal_verify(
                 "publicity_starts_on",
                 "publicity_ends_on",
             ]
+        )
+        publicity_announce(
+            village=campaign.village,
+            title=campaign.title,
+            ends_on=campaign.publicity_ends_on,
+            key=f"publicity:campaign:{campaign.pk}",
         )
     return campaign
