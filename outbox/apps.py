@@ -7,3 +7,10 @@ class OutboxConfig(AppConfig):
 
     name = "outbox"
     verbose_name = _("Messages")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from outbox.receivers import claim_on_sign_in
+
+        user_logged_in.connect(claim_on_sign_in, dispatch_uid="outbox.claim_on_sign_in")

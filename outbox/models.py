@@ -8,6 +8,7 @@ its channel accepted it (``outbox.services.deliveries_send_due``).
 """
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -37,7 +38,16 @@ class Message(models.Model):
         verbose_name=_("user"),
     )
     phone = PhoneNumberField(_("mobile phone"), blank=True)
+    # Wanted in the inbox: shown to ``user``, or, while the phone has no account yet, claimed by
+    # the account that signs in with this phone (``inbox_claim``).
     is_in_inbox = models.BooleanField(_("in the inbox"), default=False)
+    # The channels chosen when it was written (the person's preferences applied).
+    channels = ArrayField(
+        models.CharField(max_length=10, choices=Channel.choices),
+        verbose_name=_("channels"),
+        default=list,
+        blank=True,
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -46,6 +56,8 @@ class Message(models.Model):
         verbose_name_plural = _("messages")
         ordering = ["-created_at", "-id"]
         indexes = [
+            # Sent-today counts per phone (the daily cap) and claiming a phone's messages.
+            models.Index(fields=["phone"], condition=~Q(phone=""), name="message_phone"),
             models.Index(
                 fields=["user", "-created_at"],
                 condition=Q(is_in_inbox=True),
@@ -67,10 +79,6 @@ class Message(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(user__isnull=False) | ~Q(phone=""), name="message_has_recipient"
-            ),
-            models.CheckConstraint(
-                condition=Q(is_in_inbox=False) | Q(user__isnull=False),
-                name="inbox_message_has_user",
             ),
         ]
 
@@ -114,3 +122,28 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.state}"
+
+
+class Preference(models.Model):
+    """A person's choice of a channel for a topic of messages (``outbox.catalogue.TOPICS``);
+    without a row the topic's default holds. Sign-in codes have no topic: always sent."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="message_preferences",
+        verbose_name=_("user"),
+    )
+    topic = models.CharField(_("topic"), max_length=30)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    is_wanted = models.BooleanField(_("wanted"))
+
+    class Meta:
+        verbose_name = _("message preference")
+        verbose_name_plural = _("message preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic", "channel"], name="one_preference"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.channel} {self.is_wanted}"

@@ -24,14 +24,14 @@ from functools import partial
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from outbox.catalogue import CATALOGUE, SMS_VALUE_CHARS
+from outbox.catalogue import CATALOGUE, SMS_VALUE_CHARS, TOPICS, topic_channels
 from outbox.exceptions import NoticeError
-from outbox.models import Channel, Delivery, Message
+from outbox.models import Channel, Delivery, Message, Preference
 from outbox.sms import sms_deliver
 from registry.identity import mask_id_number, mask_phone
 from registry.models import Area, Household, Member, RoleAssignment, User
@@ -41,6 +41,11 @@ from registry.sql import prepared_cursor
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+# No SMS from QUIET_FROM to QUIET_UNTIL o'clock, local time (settings.TIME_ZONE, Asia/Shanghai),
+# and at most SMS_DAILY_CAP a day to one phone, except sign-in codes; held, never dropped.
+QUIET_FROM = 21
+QUIET_UNTIL = 8
+SMS_DAILY_CAP = 10
 BACKOFF_FIRST = dt.timedelta(seconds=30)
 BACKOFF_MAX = dt.timedelta(hours=1)
 # A full mainland mobile or resident ID number anywhere in the data: masked (PIPL).
@@ -79,16 +84,21 @@ def message_send(
     if template not in CATALOGUE:
         raise ValueError(f"unknown message template {template!r}")
     data = {key: _masked(value) for key, value in (data or {}).items()}
-    channels = set(CATALOGUE[template].channels if channels is None else channels)
-    by_sms = Channel.SMS in channels
-    inbox = Channel.INBOX in channels
-    recipients = [
-        (user_id, phone if by_sms else "")
-        for user_id, phone in _recipients(
-            users=users, households=households, phones=phones, heads_only=heads_only
-        )
-    ]
-    recipients = [(user_id, phone) for user_id, phone in recipients if phone or (inbox and user_id)]
+    spec = CATALOGUE[template]
+    channels = set(spec.channels if channels is None else channels)
+    recipients = []
+    for person in _recipients(
+        users=users,
+        households=households,
+        phones=phones,
+        heads_only=heads_only,
+        topic=spec.topic,
+    ):
+        by_sms = person.prefers(Channel.SMS, default=Channel.SMS in channels)
+        inbox = person.prefers(Channel.INBOX, default=Channel.INBOX in channels)
+        by_sms = by_sms and bool(person.phone)
+        if by_sms or inbox:
+            recipients.append((person.user_id, person.phone, inbox, by_sms))
     if not recipients:
         return 0
     now = timezone.now()
@@ -99,10 +109,11 @@ def message_send(
                 template,
                 json.dumps(data, cls=DjangoJSONEncoder),
                 event_key[:120],
-                inbox,
                 now,
-                [user_id for user_id, _phone in recipients],
-                [phone for _user_id, phone in recipients],
+                [user_id for user_id, _phone, _inbox, _sms in recipients],
+                [phone for _user_id, phone, _inbox, _sms in recipients],
+                [inbox for _user_id, _phone, inbox, _sms in recipients],
+                [sms for _user_id, _phone, _inbox, sms in recipients],
                 now,
             ],
         )
@@ -116,13 +127,15 @@ def message_send(
 # a message whose event key the recipient already has is skipped (ON CONFLICT: message_once).
 _SQL_INSERT = (
     f"WITH m AS (INSERT INTO {Message._meta.db_table} "  # noqa: S608 - our own tables
-    "(template, data, event_key, is_in_inbox, created_at, user_id, phone) "
-    "SELECT %s, %s::jsonb, %s, %s AND r.user_id IS NOT NULL, %s, r.user_id, r.phone "
-    "FROM unnest(%s::bigint[], %s::varchar[]) AS r(user_id, phone) ORDER BY r.phone "
-    "ON CONFLICT DO NOTHING RETURNING id, phone), "
+    "(template, data, event_key, is_in_inbox, channels, created_at, user_id, phone) "
+    "SELECT %s, %s::jsonb, %s, r.inbox, array_remove(ARRAY[CASE WHEN r.inbox THEN 'inbox' END, "
+    "CASE WHEN r.sms THEN 'sms' END], NULL)::varchar[], %s, r.user_id, r.phone "
+    "FROM unnest(%s::bigint[], %s::varchar[], %s::boolean[], %s::boolean[]) "
+    "AS r(user_id, phone, inbox, sms) ORDER BY r.phone "
+    "ON CONFLICT DO NOTHING RETURNING id, channels), "
     f"d AS (INSERT INTO {Delivery._meta.db_table} "
     "(message_id, channel, state, attempts, next_attempt_at, reason) "
-    "SELECT id, 'sms', 'pending', 0, %s, '' FROM m WHERE phone <> '' RETURNING id) "
+    "SELECT id, 'sms', 'pending', 0, %s, '' FROM m WHERE 'sms' = ANY(channels) RETURNING id) "
     "SELECT (SELECT count(*) FROM m), COALESCE((SELECT array_agg(id) FROM d), '{}')"
 )
 
@@ -136,40 +149,84 @@ def _masked(value: object) -> object:
     )
 
 
+@dataclass(frozen=True)
+class _Recipient:
+    user_id: int | None
+    phone: str
+    # The person's own choices for this topic: {channel: wanted}; empty means the defaults.
+    choices: dict[str, bool]
+
+    def prefers(self, channel: str, *, default: bool) -> bool:
+        return self.choices.get(channel, default)
+
+
 def _recipients(
     *,
     users: Iterable[User],
     households: Iterable[Household] | QuerySet[Household],
     phones: Iterable[str],
     heads_only: bool,
-) -> list[tuple[int | None, str]]:
-    """(user id or None, phone or "") of each distinct person; one query at most."""
-    found: dict[object, tuple[int | None, str]] = {}
+    topic: str,
+) -> list[_Recipient]:
+    """Each distinct person with their choices for ``topic``; one query for households (their
+    members' phones, each phone's account and its choices) and one for users' choices."""
+    users = list(users)
+    choices: dict[int, dict[str, bool]] = {}
+    if topic and users:
+        for user_id, channel, is_wanted in Preference.objects.filter(
+            user__in=users, topic=topic
+        ).values_list("user_id", "channel", "is_wanted"):
+            choices.setdefault(user_id, {})[channel] = is_wanted
+    found: dict[object, _Recipient] = {}
     for user in users:
-        found[("user", user.pk)] = (user.pk, user.phone or "")
-    reached = {phone for _user_id, phone in found.values() if phone}
+        found[("user", user.pk)] = _Recipient(user.pk, user.phone or "", choices.get(user.pk, {}))
+    reached = {person.phone for person in found.values() if person.phone}
     if not isinstance(households, QuerySet):
         households = [household.pk for household in households]
     bare = {phone for phone in phones if phone} - reached
-    owner = User.objects.filter(phone=OuterRef("phone"), is_active=True).values("pk")[:1]
-    pairs: list[tuple[str, int | None]] = []
+    owners = User.objects.filter(phone=OuterRef("phone"), is_active=True)
+    rows: list[tuple[str, int | None, bool | None, bool | None]] = []
     if isinstance(households, QuerySet) or households:
         members = Member.objects.filter(household__in=households).exclude(phone="")
         if heads_only:
             members = members.filter(relation=Member.Relation.HEAD)
-        pairs += members.annotate(owner_id=Subquery(owner)).values_list("phone", "owner_id")
+
+        def choice(channel: str) -> Subquery:
+            return Subquery(
+                Preference.objects.filter(
+                    user__phone=OuterRef("phone"),
+                    user__is_active=True,
+                    topic=topic,
+                    channel=channel,
+                ).values("is_wanted")[:1]
+            )
+
+        members = members.annotate(owner_id=Subquery(owners.values("pk")[:1]))
+        if topic:
+            members = members.annotate(sms=choice(Channel.SMS), inbox=choice(Channel.INBOX))
+            rows += members.values_list("phone", "owner_id", "sms", "inbox")
+        else:
+            rows += [(p, o, None, None) for p, o in members.values_list("phone", "owner_id")]
     if bare:
-        owners = dict(
+        by_phone = dict(
             User.objects.filter(phone__in=bare, is_active=True).values_list("phone", "pk")
         )
-        pairs += [(phone, owners.get(phone)) for phone in bare]
-    for phone, owner_id in sorted(pairs, key=lambda pair: pair[0]):
+        rows += [(phone, by_phone.get(phone), None, None) for phone in bare]
+    for phone, owner_id, sms, inbox in sorted(rows, key=lambda row: row[0]):
         if phone in reached:
             continue
+        chosen = {
+            channel: wanted
+            for channel, wanted in ((Channel.SMS, sms), (Channel.INBOX, inbox))
+            if wanted is not None
+        }
         key = ("user", owner_id) if owner_id else ("phone", phone)
-        found.setdefault(key, (owner_id, phone))
+        if key not in found:
+            found[key] = _Recipient(owner_id, phone, chosen)
     return list(found.values())
 
+
+PREFERENCE_CHANNELS = (Channel.INBOX, Channel.SMS)
 
 # --- Notices to every household of an area ----------------------------------------------------
 
@@ -245,6 +302,51 @@ def area_notice_send(
             households=_notice_households(area),
             event_key=f"notice:{key[:64]}",
         )
+
+
+CLAIM_DAYS = 90
+
+
+def inbox_claim(*, user: User) -> int:
+    """Messages written to ``user``'s verified phone before the phone had this account (a
+    villager's first sign-in) join the account's inbox; returns how many. Only the last
+    CLAIM_DAYS days, and only messages that wanted the inbox."""
+    if not user.phone or not user.phone_verified:
+        return 0
+    return Message.objects.filter(
+        user__isnull=True,
+        phone=user.phone,
+        is_in_inbox=True,
+        created_at__gte=timezone.now() - dt.timedelta(days=CLAIM_DAYS),
+    ).update(user=user)
+
+
+def preferences_get(*, user: User) -> dict[tuple[str, str], bool]:
+    """{(topic, channel): wanted} for every topic and channel a person may choose."""
+    chosen = {
+        (topic, channel): is_wanted
+        for topic, channel, is_wanted in Preference.objects.filter(user=user).values_list(
+            "topic", "channel", "is_wanted"
+        )
+    }
+    return {
+        (topic, channel): chosen.get((topic, channel), channel in topic_channels(topic))
+        for topic in TOPICS
+        for channel in PREFERENCE_CHANNELS
+    }
+
+
+def preferences_save(*, user: User, wanted: set[tuple[str, str]]) -> None:
+    """Keep the person's choice for every topic and channel: wanted if in ``wanted``."""
+    with transaction.atomic():
+        for topic in TOPICS:
+            for channel in PREFERENCE_CHANNELS:
+                Preference.objects.update_or_create(
+                    user=user,
+                    topic=topic,
+                    channel=channel,
+                    defaults={"is_wanted": (topic, channel) in wanted},
+                )
 
 
 def inbox_mark_read(*, user: User, message_id: int | None = None) -> int:
@@ -333,8 +435,48 @@ def deliveries_send_due(
     return sent
 
 
+def _next_morning(now: dt.datetime) -> dt.datetime:
+    """QUIET_UNTIL o'clock local time (Asia/Shanghai), today or tomorrow, whichever is next."""
+    local = timezone.localtime(now)
+    morning = local.replace(hour=QUIET_UNTIL, minute=0, second=0, microsecond=0)
+    if morning <= local:
+        morning += dt.timedelta(days=1)
+    return morning
+
+
+def _hold_until(delivery: Delivery, *, now: dt.datetime) -> tuple[dt.datetime, str] | None:
+    """When an SMS must wait: quiet hours (QUIET_FROM to QUIET_UNTIL, local time) hold it until
+    the morning; a phone that has had SMS_DAILY_CAP texts today gets the rest tomorrow morning.
+    Sign-in codes never wait. The phone is locked (an advisory lock for this transaction) so
+    that racing workers count its texts exactly."""
+    message = delivery.message
+    if delivery.channel != Channel.SMS or CATALOGUE[message.template].is_urgent:
+        return None
+    local = timezone.localtime(now)
+    if local.hour >= QUIET_FROM or local.hour < QUIET_UNTIL:
+        return _next_morning(now), "quiet hours"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"sms:{message.phone}"])
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    sent_today = Delivery.objects.filter(
+        channel=Channel.SMS,
+        state=Delivery.State.SENT,
+        sent_at__gte=day_start,
+        message__phone=message.phone,
+    ).count()
+    if sent_today >= SMS_DAILY_CAP:
+        return _next_morning(now), "daily cap"
+    return None
+
+
 def _deliver(delivery: Delivery, *, now: dt.datetime) -> int:
     message = delivery.message
+    if message.template in CATALOGUE:
+        held = _hold_until(delivery, now=now)
+        if held is not None:
+            delivery.next_attempt_at, delivery.reason = held
+            delivery.save(update_fields=["next_attempt_at", "reason"])
+            return 0
     delivery.attempts += 1
     try:
         with translation.override(settings.LANGUAGE_CODE):
@@ -361,7 +503,7 @@ def _deliver(delivery: Delivery, *, now: dt.datetime) -> int:
             delivery.reason = reason
             delivery.save(update_fields=["attempts", "next_attempt_at", "reason"])
         return 0
-    delivery.sent_at = timezone.now()
+    delivery.sent_at = now  # the run's clock, which the daily cap counts by
     _finish(delivery, state=Delivery.State.SENT, reason="")
     return 1
 

@@ -7,4 +7,5 @@ app_name = "outbox"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("read/", views.inbox_read, name="read"),
+    path("settings/", views.preferences, name="preferences"),
 ]

@@ -1,12 +1,22 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from outbox.catalogue import TOPICS
 from outbox.selectors import INBOX_PAGE, inbox_list
-from outbox.services import inbox_mark_read, message_text, message_title
+from outbox.services import (
+    PREFERENCE_CHANNELS,
+    inbox_mark_read,
+    message_text,
+    message_title,
+    preferences_get,
+    preferences_save,
+)
 
 
 @login_required
@@ -35,3 +45,29 @@ def inbox_read(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("outbox:inbox"))
     inbox_mark_read(user=request.user, message_id=message_id)
     return HttpResponseRedirect(reverse("outbox:inbox"))
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Which topics reach the person by which channel (checkboxes named ``<topic>:<channel>``;
+    anything else posted is ignored)."""
+    if request.method == "POST":
+        allowed = {f"{topic}:{channel}" for topic in TOPICS for channel in PREFERENCE_CHANNELS}
+        wanted = {
+            tuple(name.split(":", 1)) for name in request.POST.getlist("wanted") if name in allowed
+        }
+        preferences_save(user=request.user, wanted=wanted)
+        messages.success(request, _("Your choices were saved."))
+        return HttpResponseRedirect(reverse("outbox:preferences"))
+    chosen = preferences_get(user=request.user)
+    rows = [
+        {
+            "label": label,
+            "choices": [
+                {"name": f"{topic}:{channel}", "channel": channel, "wanted": chosen[topic, channel]}
+                for channel in PREFERENCE_CHANNELS
+            ],
+        }
+        for topic, label in TOPICS.items()
+    ]
+    return render(request, "outbox/preferences.html", {"rows": rows})

@@ -36,7 +36,8 @@ def carry_pending_notices_to_the_outbox(apps, schema_editor):
                 },
                 user=user,
                 phone=phone,
-                is_in_inbox=user is not None,
+                is_in_inbox=True,
+                channels=["inbox", "sms"],
                 created_at=now,
             )
             Delivery.objects.create(message=message, channel="sms", next_attempt_at=now)
