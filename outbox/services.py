@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -33,6 +34,8 @@ from outbox.catalogue import CATALOGUE, SMS_VALUE_CHARS, TOPICS, topic_channels
 from outbox.exceptions import NoticeError
 from outbox.models import Channel, Delivery, Message, Preference
 from outbox.sms import sms_deliver
+from outbox.wechat import PROVIDER as WECHAT_PROVIDER
+from outbox.wechat import WeChatRefused, wechat_deliver, wechat_enabled
 from registry.identity import mask_id_number, mask_phone
 from registry.models import Area, Household, Member, RoleAssignment, User
 from registry.scoping import areas_visible_to
@@ -98,9 +101,20 @@ def message_send(
         inbox = person.prefers(Channel.INBOX, default=Channel.INBOX in channels)
         by_sms = by_sms and bool(person.phone)
         if by_sms or inbox:
-            recipients.append((person.user_id, person.phone, inbox, by_sms))
+            recipients.append([person.user_id, person.phone, inbox, by_sms, False])
     if not recipients:
         return 0
+    if wechat_enabled():
+        # Whoever signed in with WeChat gets the text there instead (SMS if WeChat refuses).
+        linked = set(
+            SocialAccount.objects.filter(
+                provider=WECHAT_PROVIDER,
+                user_id__in=[row[0] for row in recipients if row[0] and row[3]],
+            ).values_list("user_id", flat=True)
+        )
+        for row in recipients:
+            if row[3] and row[0] in linked:
+                row[3], row[4] = False, True
     now = timezone.now()
     with prepared_cursor() as cursor:
         cursor.execute(
@@ -110,10 +124,11 @@ def message_send(
                 json.dumps(data, cls=DjangoJSONEncoder),
                 event_key[:120],
                 now,
-                [user_id for user_id, _phone, _inbox, _sms in recipients],
-                [phone for _user_id, phone, _inbox, _sms in recipients],
-                [inbox for _user_id, _phone, inbox, _sms in recipients],
-                [sms for _user_id, _phone, _inbox, sms in recipients],
+                [row[0] for row in recipients],
+                [row[1] for row in recipients],
+                [row[2] for row in recipients],
+                [row[3] for row in recipients],
+                [row[4] for row in recipients],
                 now,
             ],
         )
@@ -129,13 +144,15 @@ _SQL_INSERT = (
     f"WITH m AS (INSERT INTO {Message._meta.db_table} "  # noqa: S608 - our own tables
     "(template, data, event_key, is_in_inbox, channels, created_at, user_id, phone) "
     "SELECT %s, %s::jsonb, %s, r.inbox, array_remove(ARRAY[CASE WHEN r.inbox THEN 'inbox' END, "
-    "CASE WHEN r.sms THEN 'sms' END], NULL)::varchar[], %s, r.user_id, r.phone "
-    "FROM unnest(%s::bigint[], %s::varchar[], %s::boolean[], %s::boolean[]) "
-    "AS r(user_id, phone, inbox, sms) ORDER BY r.phone "
+    "CASE WHEN r.sms THEN 'sms' END, CASE WHEN r.wx THEN 'wechat' END], NULL)::varchar[], "
+    "%s, r.user_id, r.phone "
+    "FROM unnest(%s::bigint[], %s::varchar[], %s::boolean[], %s::boolean[], %s::boolean[]) "
+    "AS r(user_id, phone, inbox, sms, wx) ORDER BY r.phone "
     "ON CONFLICT DO NOTHING RETURNING id, channels), "
     f"d AS (INSERT INTO {Delivery._meta.db_table} "
     "(message_id, channel, state, attempts, next_attempt_at, reason) "
-    "SELECT id, 'sms', 'pending', 0, %s, '' FROM m WHERE 'sms' = ANY(channels) RETURNING id) "
+    "SELECT id, c.channel, 'pending', 0, %s, '' FROM m, unnest(m.channels) AS c(channel) "
+    "WHERE c.channel <> 'inbox' RETURNING id) "
     "SELECT (SELECT count(*) FROM m), COALESCE((SELECT array_agg(id) FROM d), '{}')"
 )
 
@@ -402,7 +419,21 @@ def _send_sms(*, message: Message, text: str) -> None:
     sms_deliver(phone=message.phone, text=text)
 
 
-SENDERS: dict[str, Callable[..., None]] = {Channel.SMS: _send_sms}
+def _send_wechat(*, message: Message, text: str) -> None:
+    openid = (
+        SocialAccount.objects.filter(user_id=message.user_id, provider=WECHAT_PROVIDER)
+        .values_list("uid", flat=True)
+        .first()
+    )
+    if not openid or not wechat_enabled():
+        raise DeliveryRefused("no WeChat account")
+    try:
+        wechat_deliver(openid=openid, title=message_title(message=message), text=text)
+    except WeChatRefused as refused:
+        raise DeliveryRefused(str(refused)) from refused
+
+
+SENDERS: dict[str, Callable[..., None]] = {Channel.SMS: _send_sms, Channel.WECHAT: _send_wechat}
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -512,6 +543,14 @@ def _finish(delivery: Delivery, *, state: str, reason: str) -> None:
     delivery.state = state
     delivery.reason = reason[:200]
     delivery.save(update_fields=["state", "reason", "attempts", "sent_at"])
+    message = delivery.message
+    if state == Delivery.State.FAILED and delivery.channel == Channel.WECHAT and message.phone:
+        # WeChat gave up on this person: the text goes by SMS instead (once: one per channel).
+        Delivery.objects.get_or_create(
+            message=message,
+            channel=Channel.SMS,
+            defaults={"next_attempt_at": delivery.next_attempt_at},  # due now, in this run
+        )
     secret = (
         CATALOGUE[delivery.message.template].secret
         if delivery.message.template in (CATALOGUE)
