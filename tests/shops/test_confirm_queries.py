@@ -44,9 +44,9 @@ def test_counter_confirm_statement_budget_and_one_savepoint(client):
     assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1, statements
     # Device, household, basket (with the shopkeeper and village checks); then inside the
     # savepoint: account lock, key, ledger write, card version, receipt, the household head's
-    # message (its recipients, then the message with its SMS delivery: outbox.services), stock
+    # message (recipients, message and SMS delivery in one statement: outbox.services), stock
     # with its move. PostgreSQL writes each group in one statement; SQLite in four more.
-    budget = 13 if connection.vendor == "postgresql" else 17
+    budget = 12 if connection.vendor == "postgresql" else 16
     assert len(statements) <= budget, statements
     account = Account.objects.get(household=household)
     assert response.json()["balance_after"] == account.balance == 80
