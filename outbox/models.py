@@ -92,8 +92,13 @@ class Delivery(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
+    # No index of its own: one_delivery_per_channel (message, channel) serves the look-ups.
     message = models.ForeignKey(
-        Message, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("message")
+        Message,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("message"),
+        db_index=False,
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     state = models.CharField(
