@@ -1,11 +1,13 @@
 """Writes of the campaign site: class sign-ups, cancellations, check-ins, finished lessons.
 
-Locks: a sign-up, cancellation or check-in locks the session row (``SELECT … FOR UPDATE``) first
+Messages (a seat freed from the waiting list, the reminder the day before) are written into the
+outbox in the same transaction. Locks: a sign-up, cancellation or check-in locks the session row (``SELECT … FOR UPDATE``) first
 and nothing else, so seats are counted and given under one lock and the last seat goes to exactly
 one household. Points are not written here: on commit, ``points.signals.activity_completed`` is
 sent and points' receiver awards them once (the idempotency key names the activity).
 """
 
+import datetime
 import logging
 
 from django.db import IntegrityError, transaction
@@ -15,6 +17,7 @@ from django.utils.translation import gettext as _
 from campaigns.cache import page_cache_clear
 from campaigns.exceptions import ClassError
 from campaigns.models import ClassSession, LessonCompletion, LessonPage, SessionSignup
+from outbox.services import message_send
 from points.signals import activity_completed
 from registry.codes import CodeRefused, consume_code, read_code
 from registry.models import Household, User
@@ -99,8 +102,96 @@ def session_cancel(*, signup: SessionSignup, actor: User) -> SessionSignup:
             if following is not None:
                 following.status = Status.CONFIRMED
                 following.save(update_fields=["status"])
+                session = signup.session
+                message_send(
+                    template="classes.seat_freed",
+                    data={
+                        "class": session.page.title,
+                        "time": f"{timezone.localtime(session.starts_at):%m-%d %H:%M}",
+                    },
+                    households=[following.household],
+                    event_key=f"seat:{following.pk}",
+                )
         transaction.on_commit(page_cache_clear)
     return signup
+
+
+def class_reminders_send(*, today: datetime.date | None = None) -> int:
+    """Remind every household with a seat at a session that starts tomorrow (local date); once
+    per sign-up however often it runs (Celery beat ``remind-classes-daily``). Returns the
+    messages written."""
+    today = today or timezone.localdate()
+    tomorrow = today + datetime.timedelta(days=1)
+    written = 0
+    signups = (
+        SessionSignup.objects.filter(
+            status=Status.CONFIRMED,
+            session__starts_at__date=tomorrow,
+            session__page__live=True,
+        )
+        .select_related("session__page", "household")
+        .order_by("id")
+    )
+    for signup in signups:
+        session = signup.session
+        with transaction.atomic():
+            written += message_send(
+                template="classes.tomorrow",
+                data={
+                    "class": session.page.title,
+                    "time": f"{timezone.localtime(session.starts_at):%H:%M}",
+                    "place": session.place,
+                },
+                households=[signup.household],
+                event_key=f"class-reminder:{signup.pk}",
+            )
+    return written
+
+
+def page_review_announce(*, workflow_state, outcome: str) -> int:
+    """Messages of page moderation (Wagtail's workflow signals): a page submitted tells the
+    reviewers of its area (district and town administrators above its section, not the
+    submitter); approved or sent back (with the reviewer's comment) tells the submitter.
+    Written in the transaction of the workflow step; returns the messages written."""
+    from campaigns.models.workflow import REVIEWER_ROLES
+
+    page = workflow_state.content_object
+    page = getattr(page, "specific", page)
+    requester = workflow_state.requested_by
+    title = getattr(page, "title", str(page))
+    key = f"page-review:{workflow_state.pk}:{outcome}"
+    if outcome == "submitted":
+        area = getattr(page, "area", None)
+        if area is None:
+            return 0
+        reviewers = User.objects.filter(
+            roles__role__in=REVIEWER_ROLES,
+            roles__area__path__in=area.path_and_ancestors,
+            is_active=True,
+        ).distinct()
+        if requester is not None:
+            reviewers = reviewers.exclude(pk=requester.pk)
+        editor = (requester.get_full_name() or requester.get_username()) if requester else ""
+        return message_send(
+            template="pages.submitted",
+            data={"page": title, "editor": editor},
+            users=list(reviewers),
+            event_key=key,
+        )
+    if requester is None:
+        return 0
+    if outcome == "approved":
+        return message_send(
+            template="pages.approved", data={"page": title}, users=[requester], event_key=key
+        )
+    task_state = workflow_state.current_task_state
+    comment = (task_state.get_comment() if task_state else "") or ""
+    return message_send(
+        template="pages.rejected",
+        data={"page": title, "comment": comment.strip()[:300]},
+        users=[requester],
+        event_key=f"{key}:{task_state.pk if task_state else 0}",
+    )
 
 
 def session_check_in(*, session: ClassSession, code: str, actor: User) -> SessionSignup:

@@ -55,6 +55,7 @@ class Kind(StrEnum):
     PAGE = "page"  # campaign site pages
     CLASS_SESSION = "class_session"  # organising a class: check-in at the door
     SIGNUP = "signup"  # a household's seat at a class session
+    NOTICE = "notice"  # a message to every household of an area (outbox)
 
 
 class Action(StrEnum):
@@ -117,6 +118,7 @@ TABLE: dict[tuple[Kind, Action], frozenset[str]] = {
     (Kind.PAGE, A): ADMINISTRATORS,
     (Kind.CLASS_SESSION, W): VILLAGE_STAFF | EDITORS,
     (Kind.SIGNUP, W): VILLAGERS,
+    (Kind.NOTICE, W): ADMINISTRATORS,
 }
 
 # Kinds bound to named people on the object as well as to a role over its area: the object's
@@ -159,6 +161,7 @@ DESCRIPTIONS: dict[Kind, str] = {
     Kind.PAGE: "campaign site pages: write and submit, review and publish",
     Kind.CLASS_SESSION: "class sessions: check people in at the door",
     Kind.SIGNUP: "a household's seat at a class session: sign up, cancel",
+    Kind.NOTICE: "a message to every household of an area (inbox and SMS), from the work desk",
 }
 
 MATRIX_START = "<!-- matrix:start (generated from registry/permissions.py) -->"

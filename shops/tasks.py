@@ -2,25 +2,25 @@ from celery import shared_task
 
 
 @shared_task
-def low_stock_alert(item_id: int) -> int:
-    """Text the store's shopkeepers and the town that an item is running out."""
-    from shops.services.notify import low_stock_notify
-
-    return low_stock_notify(item_id=item_id)
-
-
-@shared_task
 def send_redemption_notices() -> int:
-    """Text households about their redemptions and voids (every few seconds, from beat)."""
-    from shops.services.notify import redemption_notices_send
+    """Kept for beat entries and queued tasks from before the outbox (a rolling deploy): the
+    receipts now leave through ``outbox.tasks.send_due``."""
+    from outbox.services import deliveries_send_due
 
-    return redemption_notices_send()
+    return deliveries_send_due()
 
 
 @shared_task
-def redemption_notify(redemption_id: int) -> int:
-    """Kept for messages queued before the outbox (a rolling deploy): sends what is due."""
-    return send_redemption_notices()
+def low_stock_alert(item_id: int) -> int:
+    """Kept for alerts queued before the outbox (a rolling deploy): writes it to the outbox."""
+    from django.db import transaction
+
+    from shops.models import CatalogueItem
+    from shops.services.notify import low_stock_alert_write
+
+    with transaction.atomic():
+        item = CatalogueItem.objects.select_related("store").get(pk=item_id)
+        return low_stock_alert_write(item=item)
 
 
 @shared_task

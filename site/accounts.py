@@ -11,31 +11,24 @@ in the session is meijia/middleware.py's.
 """
 
 import contextvars
-import logging
 import re
 import secrets
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.auth_backends import AuthenticationBackend
 from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
-from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
 from django.conf import settings
-from django.contrib import messages
-from django.db import transaction
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from meijia.network import client_address
-from meijia.tasks import send_sms
+from outbox.models import Channel
+from outbox.services import message_send
 from registry.fields import PhoneFormField
 from registry.identity import mask_phone
 from registry.models import User
 from registry.services import villager_account_for_phone, villager_link
-
-logger = logging.getLogger(__name__)
 
 _checking_password = contextvars.ContextVar("meijia_checking_password", default=False)
 # A mainland mobile number anywhere in a text (with an optional +86), to be masked.
@@ -46,20 +39,6 @@ _MESSAGES_SAID_BY_OUR_PAGES = {"account/messages/login_code_sent.txt"}
 
 def mask_phones_in(text: str) -> str:
     return _PHONE_IN_TEXT.sub(lambda match: mask_phone(match.group(1)), text)
-
-
-def _queue_sign_in_sms(phone: str, text: str) -> None:
-    """Queue a sign-in text. If the queue cannot be reached the person is told so on the next page
-    (they are waiting for the code), instead of an error page."""
-    try:
-        send_sms.delay(phone, text)
-    except BrokerUnreachable:
-        logger.error("A sign-in text was not queued: the Celery broker cannot be reached")
-        if allauth_context.request is not None:
-            messages.error(
-                allauth_context.request,
-                _("The text could not be sent just now. Wait a minute and ask for a code again."),
-            )
 
 
 class SignInBackend(AuthenticationBackend):
@@ -142,19 +121,20 @@ class AccountAdapter(DefaultAccountAdapter):
         return ChinaPhoneField(**kwargs)
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
-        minutes = settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT // 60
-        text = _(
-            "[%(sign)s] Your sign-in code is %(code)s. It is valid for %(minutes)s minutes. "
-            "Never tell it to anyone."
-        ) % {"sign": settings.SMS_SIGN_NAME, "code": code, "minutes": minutes}
-        transaction.on_commit(lambda: _queue_sign_in_sms(phone, text))
+        """Recorded in the outbox like every message, and sent at once (on commit, in this
+        process: a sign-in does not wait for beat or depend on the broker)."""
+        message_send(
+            template="account.login_code",
+            data={"code": code, "minutes": settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT // 60},
+            phones=[phone],
+            channels=[Channel.SMS],
+            send_now=True,
+        )
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
-        text = _(
-            "[%(sign)s] This number is not in any household register. Ask your village committee "
-            "to add it."
-        ) % {"sign": settings.SMS_SIGN_NAME}
-        transaction.on_commit(lambda: _queue_sign_in_sms(phone, text))
+        message_send(
+            template="account.unknown_number", phones=[phone], channels=[Channel.SMS], send_now=True
+        )
 
     def set_phone(self, user, phone: str, verified: bool) -> None:
         user.phone = phone

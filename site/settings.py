@@ -100,6 +100,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "meijia",
     "registry",
+    "outbox",
     "points",
     "shops",
     "campaigns",
@@ -166,6 +167,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "meijia.context_processors.preferences",
+                "outbox.context_processors.inbox",
             ],
         },
     },
@@ -338,6 +340,8 @@ SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_AUTO_SIGNUP = True
 WEIXIN_APP_ID = env("WEIXIN_APP_ID")
 WEIXIN_APP_SECRET = env("WEIXIN_APP_SECRET")
+# The official account's template for messages (outbox.wechat); without it no WeChat messages.
+WEIXIN_NOTICE_TEMPLATE_ID = env("WEIXIN_NOTICE_TEMPLATE_ID")
 SOCIALACCOUNT_PROVIDERS = {}
 if WEIXIN_APP_ID and WEIXIN_APP_SECRET:
     SOCIALACCOUNT_PROVIDERS["weixin"] = {
@@ -436,9 +440,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "registry.tasks.purge_phone_codes",
         "schedule": crontab(minute=17),
     },
-    "send-redemption-notices": {
-        "task": "shops.tasks.send_redemption_notices",
+    # Every message to a person (receipts, alerts, notices) leaves from the outbox's rows.
+    "send-outbox": {
+        "task": "outbox.tasks.send_due",
         "schedule": 5.0,
+        "options": {"expires": 30},
+    },
+    "remind-classes-daily": {
+        "task": "campaigns.tasks.remind_classes",
+        "schedule": crontab(hour=10, minute=0),
     },
     "publish-scheduled-pages": {
         "task": "campaigns.tasks.publish_scheduled",

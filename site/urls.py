@@ -18,6 +18,7 @@ urlpatterns = [
     path("shops/", include("shops.urls")),
     path("scoring/", include("points.urls")),
     path("prefs/text-size/", views.text_size, name="text_size"),
+    path("inbox/", include("outbox.urls")),
     path("api/v1/", api.urls),
     path("site/", include("campaigns.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -34,8 +34,15 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
+def _test_settings(settings, tmp_path, monkeypatch):
     settings.SMS_BACKEND = "locmem"
+    # Texts go whatever the hour the suite runs at, and as many as a test sends: the tests of
+    # quiet hours and the daily cap (tests/outbox/test_preferences.py) set them explicitly.
+    from outbox import services as outbox_services
+
+    monkeypatch.setattr(outbox_services, "QUIET_FROM", 24)
+    monkeypatch.setattr(outbox_services, "QUIET_UNTIL", 0)
+    monkeypatch.setattr(outbox_services, "SMS_DAILY_CAP", 10**6)
     # Tests run tasks in-process even where CELERY_BROKER_URL points at a real broker.
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
@@ -63,6 +70,14 @@ def pg_folder():
     folder = Path(tempfile.mkdtemp(prefix="meijia-pg-test-"))
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def worker_mode():
+    """As in production: tasks go to a broker (none is called) and beat sends the outbox."""
+    celery_app.conf.task_always_eager = False
+    yield
+    celery_app.conf.task_always_eager = True
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from points.models import (
 )
 from points.services.claims import check_may_score
 from points.services.keys import key_check, key_check_same, key_reused
+from points.services.publicity import publicity_announce
 from registry.models import Area, Household, User
 
 Status = AppraisalCampaign.Status
@@ -203,5 +204,11 @@ def appraisal_verify(
                 "publicity_starts_on",
                 "publicity_ends_on",
             ]
+        )
+        publicity_announce(
+            village=campaign.village,
+            title=campaign.title,
+            ends_on=campaign.publicity_ends_on,
+            key=f"publicity:campaign:{campaign.pk}",
         )
     return campaign

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from outbox.services import message_send
 from points.exceptions import LedgerError
 from points.models import Account, EarningRule, EarningRuleVersion, PointsClaim
 from points.selectors_rules import local_today, rule_for
@@ -142,6 +143,16 @@ def claim_reject(*, claim: PointsClaim, approver: User, note: str) -> PointsClai
         claim.decided_at = timezone.now()
         claim.decision_note = note[:200]
         claim.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        message_send(
+            template="points.refused",
+            data={
+                "points": abs(claim.requested_points),
+                "reason": claim.reason,
+                "note": claim.decision_note,
+            },
+            households=[claim.household],
+            event_key=f"claim:{claim.pk}",
+        )
     return claim
 
 
@@ -188,6 +199,13 @@ def _pay(*, claim: PointsClaim, approver: User | None, status: str, note: str) -
         claim.save(
             update_fields=["status", "decided_by", "decided_at", "decision_note", "transaction"]
         )
+        if amount:
+            message_send(
+                template="points.approved" if amount > 0 else "points.deducted",
+                data={"points": abs(amount), "reason": claim.reason},
+                households=[household],
+                event_key=f"claim:{claim.pk}",
+            )
     return claim
 
 

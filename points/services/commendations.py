@@ -13,6 +13,7 @@ from points.exceptions import LedgerError
 from points.models import Commendation, EarningRule, Photo
 from points.selectors_rules import rule_for
 from points.services.keys import key_check, key_check_same
+from points.services.publicity import publicity_announce
 from registry.models import Household, Member, User
 from registry.permissions import Action, Kind, may
 
@@ -107,6 +108,12 @@ def commendation_approve(
         locked.publicity_starts_on = starts_on
         locked.publicity_ends_on = starts_on + datetime.timedelta(days=locked.publicity_days - 1)
         locked.save()
+        publicity_announce(
+            village=locked.household.village,
+            title=str(locked.get_title_display()),
+            ends_on=locked.publicity_ends_on,
+            key=f"publicity:commendation:{locked.pk}",
+        )
     return locked
 
 

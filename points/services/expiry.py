@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from meijia.tasks import send_sms
+from outbox.services import message_send
 from points.exceptions import LedgerError
 from points.models import Account, ExpiryNotice, ExpiryPolicy, Posting
 from points.models.expiry import NOTICE_DAYS
@@ -149,21 +149,14 @@ def _reason(policy: ExpiryPolicy, expires_on: dt.date) -> str:
     }
 
 
-def _notice_text(points: int, dates: list[dt.date]) -> str:
+def _notice_write(household: Household, points: int, dates: list[dt.date]) -> int:
+    """The household's expiry warning, into the outbox in this transaction."""
     if len(dates) == 1:
-        return _(
-            "[%(sign)s] %(points)s points of your household expire on %(date)s. Please use them "
-            "at a Meijia store before then."
-        ) % {"sign": settings.SMS_SIGN_NAME, "points": points, "date": dates[0].isoformat()}
-    return _(
-        "[%(sign)s] %(points)s points of your household expire between %(first)s and %(last)s. "
-        "Please use them at a Meijia store before then."
-    ) % {
-        "sign": settings.SMS_SIGN_NAME,
-        "points": points,
-        "first": dates[0].isoformat(),
-        "last": dates[-1].isoformat(),
-    }
+        template, data = "points.expiry", {"points": points, "date": dates[0].isoformat()}
+    else:
+        template = "points.expiry_range"
+        data = {"points": points, "first": dates[0].isoformat(), "last": dates[-1].isoformat()}
+    return message_send(template=template, data=data, households=[household])
 
 
 class _Stale(Exception):
@@ -174,7 +167,7 @@ def _announce(
     household: Household, due: dict[dt.date, int], today: dt.date, summary: ExpiryRunSummary
 ) -> None:
     """Record a notice for each expiry date in the next 30 days not yet announced, and text the
-    household's phones once for all of them, on commit."""
+    household's phones once for all of them (through the outbox, in this transaction)."""
     window = {d: p for d, p in due.items() if today < d <= today + dt.timedelta(days=NOTICE_DAYS)}
     if not window or household.status != Household.Status.ACTIVE:
         return
@@ -211,9 +204,7 @@ def _announce(
     summary.notices += len(new_dates)
     if not phones:
         return
-    text = _notice_text(sum(window[d] for d in new_dates), new_dates)
-    for phone in phones:
-        transaction.on_commit(lambda phone=phone: send_sms.delay(phone, text))
+    _notice_write(household, sum(window[d] for d in new_dates), new_dates)
     summary.texts += len(phones)
 
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from outbox.services import message_send
 from points.exceptions import LedgerError
 from points.models import (
     AppraisalCampaign,
@@ -48,6 +49,18 @@ def _target_window(target) -> tuple[Area, datetime.date | None, datetime.date | 
 def _lives_in(user: User, village: Area) -> bool:
     own = household_ids(user, Kind.OBJECTION, Action.WRITE)
     return Household.objects.filter(pk__in=own, village=village).exists()
+
+
+def publicity_announce(*, village: Area, title: str, ends_on: datetime.date, key: str) -> int:
+    """Tell every active household of ``village`` (inbox; the template's channels) that results
+    are on public display until ``ends_on``. Names no household: the list is on the village's
+    publicity page. Call inside the transaction that starts the publicity."""
+    return message_send(
+        template="points.publicity_started",
+        data={"title": title, "ends_on": ends_on.isoformat()},
+        households=Household.objects.filter(village=village, status=Household.Status.ACTIVE),
+        event_key=key,
+    )
 
 
 def objection_raise(
@@ -105,6 +118,12 @@ def objection_resolve(
             Commendation.objects.filter(
                 pk=locked.commendation_id, status=Commendation.Status.PUBLICITY
             ).update(status=Commendation.Status.WITHDRAWN)
+        message_send(
+            template="points.objection_upheld" if is_upheld else "points.objection_rejected",
+            data={"answer": locked.resolution},
+            users=[locked.raised_by],
+            event_key=f"objection:{locked.pk}",
+        )
     return locked
 
 
@@ -138,6 +157,15 @@ def _award_result(result_id: int) -> bool:
         result.transaction = entry
         result.awarded_at = timezone.now()
         result.save(update_fields=["transaction", "awarded_at"])
+        message_send(
+            template="points.published",
+            data={
+                "title": f"{result.campaign.title} {result.level.name}",
+                "points": result.points,
+            },
+            households=[result.household],
+            event_key=f"appraisal:{result.pk}",
+        )
     return True
 
 
@@ -167,6 +195,12 @@ def _award_commendation(commendation_id: int) -> bool:
         item.status = Commendation.Status.AWARDED
         item.awarded_at = timezone.now()
         item.save(update_fields=["transaction", "status", "awarded_at"])
+        message_send(
+            template="points.published",
+            data={"title": str(item.get_title_display()), "points": item.points},
+            households=[item.household],
+            event_key=f"commendation:{item.pk}",
+        )
     return True
 
 

@@ -54,11 +54,6 @@ class Redemption(models.Model):
         blank=True,
         related_name="voided_redemption",
     )
-    # The household's text messages go out from these rows (a transactional outbox): empty until
-    # shops.services.notify has sent them, so a message is never lost to a broker that was down
-    # at the moment of the redemption.
-    notified_at = models.DateTimeField(null=True, blank=True)
-    void_notified_at = models.DateTimeField(null=True, blank=True)
 
     scope_area_field = "store__area__path"
     scope_household_field = "household_id"
@@ -69,14 +64,6 @@ class Redemption(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["household", "created_at"]),
-            models.Index(
-                fields=["id"], condition=Q(notified_at__isnull=True), name="redemption_notice_due"
-            ),
-            models.Index(
-                fields=["id"],
-                condition=Q(voided_at__isnull=False, void_notified_at__isnull=True),
-                name="redemption_void_notice_due",
-            ),
         ]
         constraints = [
             models.CheckConstraint(

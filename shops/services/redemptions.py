@@ -6,9 +6,10 @@ PostgreSQL function ``meijia_redemption_confirm`` (shops/sql/redemption_confirm_
 takes the scarce rows in the fixed order of docs/ledger.md (the household's points account through
 the ledger's function, then the phone code's row, then the stock rows in id order), honours the
 idempotency key created with the preview so that a retry returns the first redemption, and writes
-everything. Python keeps what SQL should not do: HTTP, the codes' signatures, the messages (every
-refusal is a ``ShopError`` whose ``code`` is machine-readable and whose ``message`` is for people,
-in Chinese) and the text message, left to ``on_commit``.
+everything; the household's text and the low-stock alerts are written into the outbox in the same
+transaction (sent after commit). Python keeps what SQL should not do: HTTP, the codes'
+signatures, the messages (every refusal is a ``ShopError`` whose ``code`` is machine-readable and
+whose ``message`` is for people, in Chinese) and the outbox.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from registry.permissions import Action, Kind, may, roles_for
 from registry.sql import inserted, prepared_cursor
 from shops.exceptions import ShopError
 from shops.models import CatalogueItem, Redemption, RedemptionLine, StockMove, Store, StoreMonth
+from shops.services.notify import low_stock_alert_write, redemption_notice_write
 from shops.services.stock import out_of_stock, stock_apply, stock_lock
 
 # The statements every confirmation runs, in plain SQL: building them with the ORM took longer
@@ -419,11 +421,12 @@ def _confirm(
                 )
                 # What the receipt shows without reading it back: the balance it left.
                 redemption.balance_after = balance_after
-                # Side effects, in this transaction: the household's text and the low-stock
-                # alerts the function flagged.
-                transaction.on_commit(_notify_soon)
-                for item_id in alerts:
-                    transaction.on_commit(lambda pk=item_id: _low_stock_alert(pk))
+                # Side effects, written into the outbox in this transaction (sent after commit):
+                # the household's text and the low-stock alerts the function flagged.
+                redemption_notice_write(redemption=redemption)
+                if alerts:
+                    for item in CatalogueItem.objects.filter(pk__in=alerts).select_related("store"):
+                        low_stock_alert_write(item=item)
     except DatabaseError as error:
         cause = error.__cause__
         if getattr(cause, "sqlstate", None) != _REFUSAL:
@@ -435,22 +438,6 @@ def _confirm(
             raise ShopError("already_recorded", _("This change was already recorded."))
         return found
     return redemption
-
-
-def _low_stock_alert(item_id: int) -> None:
-    from shops.tasks import low_stock_alert
-
-    low_stock_alert.delay(item_id)
-
-
-def _notify_soon() -> None:
-    """After commit. The text goes out from the redemption row (an outbox, see
-    ``shops.services.notify``), sent by Celery beat within seconds; the counter's request pays
-    for no broker call. Without a worker (development, tests: tasks run eagerly) it goes now."""
-    from shops.tasks import send_redemption_notices
-
-    if send_redemption_notices.app.conf.task_always_eager:
-        send_redemption_notices.delay()
 
 
 # --- Void ---------------------------------------------------------------------------------------
@@ -536,7 +523,7 @@ def redemption_void(
                 void_reason=reason.strip()[:200],
                 void_transaction=reversing,
             )
-            transaction.on_commit(_notify_soon)
+            redemption_notice_write(redemption=redemption, is_void=True)
     except LedgerError as refused:
         if refused.code == "already_reversed":
             raise ShopError("already_voided", VOID_MESSAGES["already_voided"]()) from None

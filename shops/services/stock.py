@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from registry.models import User
 from shops.exceptions import ShopError
 from shops.models import CatalogueItem, StockMove
+from shops.services.notify import low_stock_alert_write
 
 Kind = StockMove.Kind
 
@@ -27,12 +28,11 @@ def out_of_stock(name: str, left: int) -> ShopError:
 
 
 def _after_change(item: CatalogueItem) -> None:
-    """Queue the low-stock alert once when stock falls to the item's level; re-arm above it."""
-    from shops.tasks import low_stock_alert
-
+    """Write the low-stock alert into the outbox once when stock falls to the item's level (in
+    this transaction, with the flag that says it was written); re-arm above it."""
     if item.stock_on_hand <= item.low_stock_level and not item.low_stock_alerted:
         CatalogueItem.objects.filter(pk=item.pk).update(low_stock_alerted=True)
-        transaction.on_commit(lambda pk=item.pk: low_stock_alert.delay(pk))
+        low_stock_alert_write(item=item)
     elif item.stock_on_hand > item.low_stock_level and item.low_stock_alerted:
         CatalogueItem.objects.filter(pk=item.pk).update(low_stock_alerted=False)
 

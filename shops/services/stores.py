@@ -37,14 +37,16 @@ def store_item_adopt(*, store: Store, source: DistrictItem) -> CatalogueItem:
     return item
 
 
-def store_alert_recipients(*, store: Store) -> list[str]:
-    """Phones of the store's shopkeepers and of the town administrators above the store."""
+def store_alert_recipients(*, store: Store) -> list[User]:
+    """The store's active shopkeepers and the town administrators above the store."""
     town_admins = User.objects.filter(
         roles__role=Role.TOWN_ADMIN,
         roles__area__path__in=store.area.path_and_ancestors,
         is_active=True,
     )
-    users = User.objects.filter(
-        Q(pk__in=store.shopkeepers.values("pk")) | Q(pk__in=town_admins.values("pk"))
-    ).exclude(phone__isnull=True)
-    return sorted({user.phone for user in users if user.phone})
+    return list(
+        User.objects.filter(
+            Q(pk__in=store.shopkeepers.filter(is_active=True).values("pk"))
+            | Q(pk__in=town_admins.values("pk"))
+        ).order_by("pk")
+    )

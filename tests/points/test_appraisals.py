@@ -343,3 +343,34 @@ def test_the_honour_board_shows_only_what_ended_its_publicity_without_an_open_ob
     objection_resolve(objection=objection, actor=world["b"], is_upheld=False, resolution="核实无误")
     assert publicity_end_run(today=AFTER).awarded == 1
     assert "周桂香家" in {e.name for e in honour_board_list(area=district)}
+
+
+def test_publicity_objection_answers_and_results_are_announced(world):
+    """The village hears that publicity started; the objector hears the answer; each household
+    hears its own result. No message names another household."""
+    from outbox.models import Message
+
+    objector = villager_of(world["neighbour"], name="吴家")
+    house_villager = villager_of(world["house"], name="周家")
+    scored_and_verified(world)
+    started = Message.objects.filter(template="points.publicity_started")
+    assert set(started.values_list("user", flat=True)) == {objector.pk, house_villager.pk}
+    assert started.first().data == {"title": "2026年11月 美家美院评比", "ends_on": "2026-11-16"}
+    result = world["house"].appraisal_results.get()
+    objection = objection_raise(
+        target=result, actor=objector, reason="院子里堆着柴火", today=PUBLICITY
+    )
+    objection_resolve(
+        objection=objection, actor=world["b"], is_upheld=False, resolution="柴火已清理，有照片"
+    )
+    answer = Message.objects.get(template="points.objection_rejected")
+    assert (answer.user, answer.data) == (objector, {"answer": "柴火已清理，有照片"})
+    publicity_end_run(today=AFTER)
+    publicity_end_run(today=AFTER)
+    published = Message.objects.filter(template="points.published").order_by("data__points")
+    assert [(m.user, m.data["points"]) for m in published] == [
+        (objector, 20),
+        (house_villager, 30),
+    ]
+    for message in Message.objects.all():
+        assert "周桂香" not in str(message.data) and "吴大勇" not in str(message.data)

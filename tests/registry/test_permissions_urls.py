@@ -43,7 +43,7 @@ from shops.services.cards import card_print_run
 
 Role = RoleAssignment.Role
 R, W, A, D = Action.READ, Action.WRITE, Action.APPROVE, Action.DELETE
-OWN_APPS = ("meijia", "registry", "points", "shops", "campaigns")
+OWN_APPS = ("meijia", "registry", "points", "shops", "campaigns", "outbox")
 LOGINS = ["admin", "district", "town", "committee", "inspector", "editor", "shop", "villager"]
 
 
@@ -283,6 +283,10 @@ URLS: dict[str, Check | Open] = {
     "api-v1:openapi-json": Open("the schema"),
     "api-v1:api-root": Open("the API's root: nothing is served there", is_served=False),
     "api-v1:households": Open("the signed-in villager's own households", signed_in=True),
+    "outbox:inbox": Open("each signed-in person's own messages", signed_in=True),
+    "outbox:read": Open("marks the signed-in person's own messages read", signed_in=True),
+    "outbox:preferences": Open("each signed-in person's own choice of channels", signed_in=True),
+    "outbox_notices:new": Check(Kind.NOTICE, W),
     "points:publicity": Open(
         "what is in publicity in the villager's own village (staff: their scoring villages)",
         signed_in=True,
@@ -551,7 +555,7 @@ def test_open_urls_answer_without_a_role(world, name):
     if "counter devices" in check.why:
         return  # tests/shops/test_api.py
     url = reverse(name)
-    method = "post" if name == "text_size" else "get"
+    method = "post" if name in ("text_size", "outbox:read") else "get"
     for login in [*LOGINS, "anonymous"]:
         client = Client()
         if login != "anonymous":

@@ -1,27 +1,18 @@
-"""Redemption texts go out from the redemption rows (an outbox), not from the counter's request."""
+"""Redemption texts are written into the outbox with the redemption and sent after commit."""
 
 import pytest
 
 from meijia import sms
-from meijia.celery import app
-from shops.models import Redemption
-from shops.services.notify import redemption_notices_send
+from outbox.models import Delivery, Message
+from outbox.services import deliveries_send_due
+from shops.exceptions import ShopError
 from shops.services.redemptions import redemption_void
 from tests.shops.factories import make_shop_world, redeem_soap
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def worker_mode():
-    """As in production: tasks go to a broker and beat sends the notices (not eagerly)."""
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    yield
-    app.conf.task_always_eager = eager
-
-
-def test_a_confirmation_leaves_its_text_to_the_outbox(
+def test_a_confirmation_writes_its_text_into_the_outbox(
     worker_mode, django_capture_on_commit_callbacks
 ):
     world = make_shop_world(balance=100, stock=10)
@@ -30,16 +21,16 @@ def test_a_confirmation_leaves_its_text_to_the_outbox(
         redemption = redeem_soap(world, "a" * 32)
     # Nothing was sent or queued by the request: the row waits for the beat task.
     assert sms.outbox == []
-    assert Redemption.objects.get(pk=redemption.pk).notified_at is None
-    app.conf.task_always_eager = True  # the SMS task itself runs inline in the test
-    with django_capture_on_commit_callbacks(execute=True):
-        assert redemption_notices_send() == 1
-    assert [message.phone for message in sms.outbox] == ["13800000011"]
+    message = Message.objects.get(template="shops.redemption")
+    assert message.phone == "13800000011"
+    assert message.data["receipt"] == redemption.receipt_number
+    assert message.deliveries.get().state == Delivery.State.PENDING
+    assert deliveries_send_due() == 1
+    assert [text.phone for text in sms.outbox] == ["13800000011"]
     assert redemption.receipt_number in sms.outbox[0].text
-    assert Redemption.objects.get(pk=redemption.pk).notified_at is not None
+    assert message.deliveries.get().state == Delivery.State.SENT
     # Sent once: the next run finds nothing due.
-    with django_capture_on_commit_callbacks(execute=True):
-        assert redemption_notices_send() == 0
+    assert deliveries_send_due() == 0
     assert len(sms.outbox) == 1
 
 
@@ -53,25 +44,22 @@ def test_a_void_is_texted_once_after_the_redemption(django_capture_on_commit_cal
     texts = [message.text for message in sms.outbox]
     assert len(texts) == 2
     assert redemption.receipt_number in texts[1] and "已退回" in texts[1]
-    row = Redemption.objects.get(pk=redemption.pk)
-    assert row.notified_at is not None and row.void_notified_at is not None
-    with django_capture_on_commit_callbacks(execute=True):
-        assert redemption_notices_send() == 0
+    assert deliveries_send_due() == 0
 
 
-def test_a_household_without_a_phone_is_marked_and_not_retried(django_capture_on_commit_callbacks):
+def test_a_refused_confirmation_writes_no_message(django_capture_on_commit_callbacks):
+    world = make_shop_world(balance=5, stock=10)
+    with pytest.raises(ShopError), django_capture_on_commit_callbacks(execute=True):
+        redeem_soap(world, "d" * 32)
+    assert not Message.objects.exists()
+    assert sms.outbox == []
+
+
+def test_a_household_without_a_phone_gets_no_text(django_capture_on_commit_callbacks):
     world = make_shop_world(balance=100, stock=10)
     world["household"].members.update(phone="")
     sms.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        redemption = redeem_soap(world, "c" * 32)
+        redeem_soap(world, "c" * 32)
     assert sms.outbox == []
-    assert Redemption.objects.get(pk=redemption.pk).notified_at is not None
-
-
-def test_the_beat_schedule_sends_notices_every_few_seconds():
-    from django.conf import settings
-
-    entry = settings.CELERY_BEAT_SCHEDULE["send-redemption-notices"]
-    assert entry["task"] == "shops.tasks.send_redemption_notices"
-    assert entry["schedule"] <= 10
+    assert not Delivery.objects.exists()

@@ -224,10 +224,11 @@ def test_expired_altered_resigned_and_revoked_codes_are_refused():
 
 
 def test_two_workers_send_each_notice_once():
-    """The outbox rows are claimed with SKIP LOCKED: concurrent beat runs never text twice."""
+    """The receipts wait in the outbox; concurrent senders (SKIP LOCKED) never text twice."""
     from meijia import sms
     from meijia.celery import app
-    from shops.services.notify import redemption_notices_send
+    from outbox.models import Delivery
+    from outbox.services import deliveries_send_due
 
     world = make_shop_world(balance=1000, stock=100)
     app.conf.task_always_eager = False  # as in production: beat sends them, not the request
@@ -236,13 +237,13 @@ def test_two_workers_send_each_notice_once():
             redeem_soap(world, f"notice-{index:02d}-" + "x" * 20)
     finally:
         app.conf.task_always_eager = True
-    assert Redemption.objects.filter(notified_at__isnull=True).count() == 12
+    assert Delivery.objects.filter(state=Delivery.State.PENDING).count() == 12
     sms.outbox.clear()
-    outcomes = run_together(4, lambda index: redemption_notices_send(limit=3), rounds=4)
+    outcomes = run_together(4, lambda index: deliveries_send_due(limit=3), rounds=4)
     assert all(status == "ok" for status, _sent in outcomes), outcomes
     assert sum(sent for _status, sent in outcomes) == 12
     assert len(sms.outbox) == 12
-    assert not Redemption.objects.filter(notified_at__isnull=True).exists()
+    assert not Delivery.objects.filter(state=Delivery.State.PENDING).exists()
 
 
 def test_counter_statements_are_prepared_once_per_connection():
