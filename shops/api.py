@@ -13,7 +13,7 @@ import datetime
 from typing import Annotated
 
 from ninja import Field, Router, Schema
-from pydantic import WithJsonSchema
+from pydantic import ConfigDict, WithJsonSchema
 
 try:
     from ninja import Status
@@ -64,9 +64,13 @@ class Refusal(Schema):
     message: str = Field(examples=["这个码已经用过了，请让村民刷新。"])
 
 
-# The statuses every operation may answer besides its own (written by meijia.api's handlers).
-COMMON_REFUSALS = {401: Refusal, 405: Refusal, 422: Refusal}
-BODY_REFUSALS = {400: Refusal, **COMMON_REFUSALS}
+# The statuses every operation may answer besides its own (written by meijia.api's handlers and,
+# for 400, by the bad-input gate, meijia.hardening, which refuses control characters anywhere in a
+# request before any view).
+COMMON_REFUSALS = {400: Refusal, 401: Refusal, 405: Refusal, 422: Refusal}
+BODY_REFUSALS = COMMON_REFUSALS
+# Text a person or a scanner sends: no control characters (the bad-input gate refuses them).
+PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 
 def _whole_number(minimum: int, maximum: int, example: int):
@@ -87,8 +91,11 @@ Quantity = _whole_number(1, MAX_QUANTITY, 2)
 
 
 class PreviewIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     code: str = Field(
         max_length=200,
+        pattern=PRINTABLE,
         description="The scanned QR text (MJP… phone code or MJC… card) or the 8 typed digits.",
         examples=["MJCAAAAAAEAAB7JX2ZTPBZWJ4K4"],
     )
@@ -117,13 +124,18 @@ class PreviewOut(Schema):
 
 
 class LineIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     item_id: ItemId
     quantity: Quantity
 
 
 class ConfirmIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     code: str = Field(
         max_length=200,
+        pattern=PRINTABLE,
         description="The same code as the preview's.",
         examples=["MJCAAAAAAEAAB7JX2ZTPBZWJ4K4"],
     )

@@ -221,7 +221,17 @@ def _image_search_without_tag(request: HttpRequest, **_kwargs) -> None:
         raise BadInput(_("Search all pictures, or choose a tag without searching."))
 
 
+def _redirect_import_has_its_form(request: HttpRequest, **_kwargs) -> None:
+    """Wagtail's redirect import reads its signed management fields in ``clean()`` without
+    checking that they were sent (a KeyError)."""
+    if request.method == "POST" and not all(
+        request.POST.get(field) for field in ("import_file_name", "input_format")
+    ):
+        raise BadInput(_("Upload the file to import again."))
+
+
 GUARDS = {
+    "wagtailredirects:process_import": _redirect_import_has_its_form,
     "wagtailadmin_pages:revisions_revert": _page_revision_exists,
     "wagtailadmin_pages:revisions_view": _page_revision_exists,
     "wagtailadmin_choose_page_external_link": _external_link_has_url,

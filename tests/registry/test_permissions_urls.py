@@ -282,6 +282,7 @@ URLS: dict[str, Check | Open] = {
     "campaigns:search": Open("searches published pages"),
     "api-v1:openapi-json": Open("the schema"),
     "api-v1:api-root": Open("the API's root: nothing is served there", is_served=False),
+    "api-v1:not-found": Open("any other path under the API: a JSON 404", is_served=False),
     "api-v1:households": Open("the signed-in villager's own households", signed_in=True),
     "outbox:inbox": Open("each signed-in person's own messages", signed_in=True),
     "outbox:read": Open("marks the signed-in person's own messages read", signed_in=True),
