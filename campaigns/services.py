@@ -21,7 +21,7 @@ from outbox.services import message_send
 from points.signals import activity_completed
 from registry.codes import CodeRefused, consume_code, read_code
 from registry.models import Household, User
-from registry.permissions import Action, Kind, may
+from registry.permissions import Action, Kind, may, roles_for
 
 logger = logging.getLogger(__name__)
 Status = SessionSignup.Status
@@ -153,8 +153,6 @@ def page_review_announce(*, workflow_state, outcome: str) -> int:
     reviewers of its area (district and town administrators above its section, not the
     submitter); approved or sent back (with the reviewer's comment) tells the submitter.
     Written in the transaction of the workflow step; returns the messages written."""
-    from campaigns.models.workflow import REVIEWER_ROLES
-
     page = workflow_state.content_object
     page = getattr(page, "specific", page)
     requester = workflow_state.requested_by
@@ -165,7 +163,7 @@ def page_review_announce(*, workflow_state, outcome: str) -> int:
         if area is None:
             return 0
         reviewers = User.objects.filter(
-            roles__role__in=REVIEWER_ROLES,
+            roles__role__in=roles_for(Kind.PAGE, Action.APPROVE),
             roles__area__path__in=area.path_and_ancestors,
             is_active=True,
         ).distinct()
