@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
+from meijia.db import report_plans
 from points.models import Account, HouseholdMonth, LedgerTransaction, Posting
 from points.services.ledger import posting_hash
 from registry.models import Household
@@ -80,22 +81,24 @@ def ledger_problems_list() -> tuple[list[dict], int, int]:
             .iterator(chunk_size=CHUNK)
         )
         problems.extend(_household_problems(account, postings))
-    unbalanced = (
-        Posting.objects.values("transaction_id")
-        .annotate(total=Sum("amount"), legs=Count("id"))
-        .exclude(total=0, legs__gte=2)
-    )
-    problems.extend(
-        {
-            "code": "unbalanced_transaction",
-            "transaction": row["transaction_id"],
-            "sum": row["total"],
-        }
-        for row in unbalanced
-    )
-    empty = LedgerTransaction.objects.filter(postings__isnull=True).values_list("pk", flat=True)
-    problems.extend({"code": "transaction_without_postings", "transaction": pk} for pk in empty)
-    problems.extend(household_month_problems_list())
+    # The three scans over every posting are a report's: they may use parallel workers.
+    with report_plans():
+        unbalanced = (
+            Posting.objects.values("transaction_id")
+            .annotate(total=Sum("amount"), legs=Count("id"))
+            .exclude(total=0, legs__gte=2)
+        )
+        problems.extend(
+            {
+                "code": "unbalanced_transaction",
+                "transaction": row["transaction_id"],
+                "sum": row["total"],
+            }
+            for row in unbalanced
+        )
+        empty = LedgerTransaction.objects.filter(postings__isnull=True).values_list("pk", flat=True)
+        problems.extend({"code": "transaction_without_postings", "transaction": pk} for pk in empty)
+        problems.extend(household_month_problems_list())
     return problems, accounts, LedgerTransaction.objects.count()
 
 
