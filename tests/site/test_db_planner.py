@@ -24,3 +24,14 @@ def test_a_report_gets_parallel_workers_for_its_transaction_only():
         assert _show("max_parallel_workers_per_gather") == "2"
         assert _show("jit") == "off"
     assert _show("max_parallel_workers_per_gather") == "0"
+
+
+def test_postings_by_account_keep_a_larger_statistics_sample():
+    """Pools hold most postings: the planner needs a sample large enough to count households'
+    accounts (docs/ledger.md, "Queries over postings")."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'points_posting'::regclass AND attname = 'account_id'"
+        )
+        assert cursor.fetchone()[0] == 1000
