@@ -57,6 +57,11 @@ about 3) than during the 1,000,000 step, so the ratios under 1 say "flat", not "
         sorting round      0.57  queries 7 → 7  OK
         approval queue     0.56  queries 12 → 12  OK
 
+A second run right after, on a quieter machine (``--large 200000``): at 10,000 households
+17.50, 14.20, 11.65, 74.83 and 31.90 ms (home, history, preview, round, queue), at 200,000
+18.89, 13.71, 12.03, 71.73 and 31.31 ms, ratios 1.08, 0.97, 1.03, 0.96 and 0.98, the same
+queries. Its 10,000 step against the 1,000,000 step above: 1.05, 0.95, 1.02, 0.97 and 0.98.
+
 Before issue 20 the villager home took 21.4 ms at 10,000 and 102.1 ms at 1,000,000 (4.78×): the
 village ranking summed postings, and at a million a skewed estimate gave it a parallel
 sequential scan compiled with JIT. It now reads the kept month rows (0.3 ms at 910,000, see
