@@ -23,6 +23,11 @@ def env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def env_default_empty(name: str, default: str) -> str:
+    """Like env(), but a variable set to the empty string stays empty (it turns the default off)."""
+    return os.environ.get(name, default).strip()
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = env(name)
     if value is None:
@@ -196,6 +201,18 @@ if env_bool("DB_PREPARED_STATEMENTS", True):
     # cursors bind on the client and never prepare, so nothing else changes. Off behind a
     # pooler that cannot carry prepared statements (PgBouncer in transaction mode before 1.21).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+# Every connection of the web and the workers plans for short queries (docs/deployment.md, "The
+# database's planner"): no JIT compilation (it cost a villager's page 75 ms of a 99 ms request at a
+# million households, and a query of a few milliseconds never pays it back) and no parallel
+# workers (a page's query must not grab the server's cores, nor pick a parallel sequential scan
+# from a skewed estimate). A report that wants parallel workers asks for them in its own
+# transaction (meijia.db.report_plans). DB_SESSION_OPTIONS="" leaves the server's settings, for a
+# pooler that refuses startup options (PgBouncer without ignore_startup_parameters = options).
+DB_SESSION_OPTIONS = env_default_empty(
+    "DB_SESSION_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0"
+)
+if DB_SESSION_OPTIONS:
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = DB_SESSION_OPTIONS
 # Read replicas (optional, comma-separated URLs): meijia.db_router sends the reads that may lag a
 # second (the views below, on GET) to one of them; everything else stays on the primary. In tests
 # each replica mirrors the test database (its own server, the test database's name).

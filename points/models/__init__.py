@@ -9,7 +9,7 @@ from .appraisals import (
 )
 from .claims import PointsClaim
 from .expiry import ExpiryNotice, ExpiryPolicy
-from .ledger import Account, LedgerCheck, LedgerTransaction, Posting
+from .ledger import Account, HouseholdMonth, LedgerCheck, LedgerTransaction, Posting
 from .rules import EarningRule, EarningRuleVersion
 from .sorting import Photo, SortingCheck, SortingRound
 
@@ -26,6 +26,7 @@ __all__ = [
     "EarningRuleVersion",
     "ExpiryNotice",
     "ExpiryPolicy",
+    "HouseholdMonth",
     "LedgerCheck",
     "LedgerTransaction",
     "Photo",

@@ -175,6 +175,53 @@ class Posting(models.Model):
         return f"{self.amount:+d} → {self.account_id}"
 
 
+class HouseholdMonth(models.Model):
+    """A household's points of one month, by kind of transaction: kept for the pages.
+
+    Written only by the ledger's one write path (``meijia_ledger_record``, version 2), in the
+    same statement as the postings, under the household account's lock; the month is the
+    transaction's ``occurred_on`` (the day of the event, as the caps count). Each column is the
+    signed sum of the household's postings of that kind in that month, so a villager's rank and
+    this month's earnings read one small row per household instead of summing postings, and
+    ``verify_ledger`` compares every row with the postings (``month_mismatch``).
+    """
+
+    household = models.ForeignKey(
+        "registry.Household",
+        on_delete=models.PROTECT,
+        related_name="points_months",
+        db_index=False,  # one_row_per_month's index starts with it
+    )
+    month = models.DateField(_("month"))  # its first day
+    awarded = models.BigIntegerField(_("awarded"), default=0)
+    redeemed = models.BigIntegerField(_("redeemed"), default=0)
+    voided = models.BigIntegerField(_("voided"), default=0)
+    reversed = models.BigIntegerField(_("reversed"), default=0)
+    expired = models.BigIntegerField(_("expired"), default=0)
+    adjusted = models.BigIntegerField(_("adjusted"), default=0)
+
+    # The column of each transaction kind (the SQL function keeps the same table).
+    KIND_COLUMNS = {
+        LedgerTransaction.Kind.AWARD: "awarded",
+        LedgerTransaction.Kind.REDEMPTION: "redeemed",
+        LedgerTransaction.Kind.VOID: "voided",
+        LedgerTransaction.Kind.REVERSAL: "reversed",
+        LedgerTransaction.Kind.EXPIRY: "expired",
+        LedgerTransaction.Kind.ADJUSTMENT: "adjusted",
+    }
+
+    class Meta:
+        verbose_name = _("household month")
+        verbose_name_plural = _("household months")
+        constraints = [
+            models.UniqueConstraint(fields=["household", "month"], name="one_row_per_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="household_month_is_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.month:%Y-%m} +{self.awarded}"
+
+
 class LedgerCheck(models.Model):
     """The result of one run of the ledger verification (nightly, or ``verify_ledger``)."""
 

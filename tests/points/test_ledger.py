@@ -219,3 +219,114 @@ def test_a_second_reversal_is_refused_as_such_even_without_points(household):
     with pytest.raises(LedgerError) as error:
         points_reverse(original=award, reason="评错了", idempotency_key="r2", actor=None)
     assert error.value.code == "already_reversed"
+
+
+# --- The kept month rows (HouseholdMonth) -------------------------------------------------------
+
+
+def _months(household) -> dict:
+    from points.models import HouseholdMonth
+
+    columns = HouseholdMonth.KIND_COLUMNS.values()
+    return {
+        row.month.isoformat(): {name: getattr(row, name) for name in columns if getattr(row, name)}
+        for row in HouseholdMonth.objects.filter(household=household)
+    }
+
+
+def test_each_kind_lands_in_its_month_and_column(household):
+    import datetime
+
+    october, november = datetime.date(2026, 10, 31), datetime.date(2026, 11, 1)
+    first = _award(household, 30, "a1", occurred_on=october)
+    _award(household, 20, "a2", occurred_on=november)
+    spent = points_spend(
+        household=household,
+        store_id=7,
+        amount=12,
+        reason="兑换",
+        idempotency_key="s1",
+        actor=None,
+    )
+    points_void(redemption=spent, reason="扫错了", idempotency_key="v1", actor=None)
+    points_reverse(original=first, reason="评分有误", idempotency_key="r1", actor=None)
+    points_expire(household=household, amount=5, reason="积分到期", idempotency_key="e1")
+    points_adjust(household=household, amount=-3, reason="更正", idempotency_key="j1", actor=None)
+    today = spent.occurred_on.replace(day=1).isoformat()
+    expected = {
+        # a reversal keeps the day of what it reverses
+        "2026-10-01": {"awarded": 30, "reversed": -30},
+        "2026-11-01": {"awarded": 20},
+    }
+    today_row = {"redeemed": -12, "voided": 12, "expired": -5, "adjusted": -3}
+    if today in expected:
+        expected[today] |= today_row
+    else:
+        expected[today] = today_row
+    assert _months(household) == expected
+    assert ledger_problems_list()[0] == []
+
+
+def test_verification_reports_a_month_row_out_of_step(household, capsys):
+    import datetime
+
+    from django.core.management import call_command
+
+    from points.models import HouseholdMonth
+
+    _award(household, 10, "a1", occurred_on=datetime.date(2026, 11, 2))
+    _award(household, 4, "a2", occurred_on=datetime.date(2026, 10, 2))
+    HouseholdMonth.objects.filter(household=household, month="2026-11-01").update(awarded=11)
+    HouseholdMonth.objects.filter(household=household, month="2026-10-01").delete()
+    problems, _accounts, _transactions = ledger_problems_list()
+    assert sorted(problems, key=lambda problem: problem["month"]) == [
+        {
+            "code": "month_mismatch",
+            "household": household.pk,
+            "month": "2026-10-01",
+            "kept": dict.fromkeys(HouseholdMonth.KIND_COLUMNS.values()),
+            "sum": {"awarded": 4, "redeemed": 0, "voided": 0, "reversed": 0}
+            | {"expired": 0, "adjusted": 0},
+        },
+        {
+            "code": "month_mismatch",
+            "household": household.pk,
+            "month": "2026-11-01",
+            "kept": {"awarded": 11, "redeemed": 0, "voided": 0, "reversed": 0}
+            | {"expired": 0, "adjusted": 0},
+            "sum": {"awarded": 10, "redeemed": 0, "voided": 0, "reversed": 0}
+            | {"expired": 0, "adjusted": 0},
+        },
+    ]
+    with pytest.raises(SystemExit):
+        call_command("verify_ledger")
+    assert "month_mismatch" in capsys.readouterr().out
+    assert not LedgerCheck.objects.latest("started_at").is_clean
+
+
+def test_the_migration_fills_the_month_rows_from_the_postings(household, tree):
+    """The fill of migration 0011 (for postings written before version 2) gives the rows that
+    version 2 keeps."""
+    import datetime
+    import importlib
+
+    from django.db import connection
+
+    from points.models import HouseholdMonth
+
+    other = make_household(tree["villages"][1])
+    _award(household, 10, "a1", occurred_on=datetime.date(2026, 9, 30))
+    _award(household, 7, "a2")
+    _award(other, 3, "a3")
+    points_spend(
+        household=other, store_id=7, amount=2, reason="兑换", idempotency_key="s1", actor=None
+    )
+    kept = sorted(HouseholdMonth.objects.values_list())
+    HouseholdMonth.objects.all().delete()
+    migration = importlib.import_module("points.migrations.0011_household_month")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FILL)
+    filled = sorted(HouseholdMonth.objects.values_list())
+    strip_id = [row[1:] for row in filled]
+    assert strip_id == [row[1:] for row in kept]
+    assert len(filled) == 3

@@ -11,12 +11,14 @@ Each example builds its own two area trees inside a savepoint that is rolled bac
 so examples never see each other's rows.
 """
 
+import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 
 import pytest
 from django.db import transaction
 from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -31,8 +33,8 @@ from hypothesis.stateful import (
 )
 
 from points.exceptions import LedgerError
-from points.models import Account, LedgerTransaction, Posting
-from points.selectors import ledger_problems_list
+from points.models import Account, HouseholdMonth, LedgerTransaction, Posting
+from points.selectors import household_points_get, ledger_problems_list
 
 # The module, not its functions: a mutation test can swap them and this machine follows.
 from points.services import ledger
@@ -53,6 +55,9 @@ _keys = itertools.count(1)
 HOW = st.sampled_from(["within", "exact", "over"])
 HOUSEHOLD = st.integers(min_value=0, max_value=2)
 FUNDER = st.integers(min_value=0, max_value=2)  # the district's pool, the town's, the village's
+# The event's day of an award: today, or one of two months in the past (the kept
+# month rows follow occurred_on; a reversal keeps the day of what it reverses).
+ON = st.sampled_from([None, dt.date(2026, 1, 31), dt.date(2026, 2, 1)])
 
 
 def _debit(how: str, balance: int, amount: int) -> int:
@@ -173,8 +178,8 @@ class LedgerMachine(RuleBasedStateMachine):
             )
         )
 
-    @rule(target=corrections, index=HOUSEHOLD, amount=st.integers(1, 500), funder=FUNDER)
-    def award(self, index, amount, funder):
+    @rule(target=corrections, index=HOUSEHOLD, amount=st.integers(1, 500), funder=FUNDER, on=ON)
+    def award(self, index, amount, funder, on=None):
         entry = self._succeed(
             "points_award",
             {self._hh(index): amount, self._pool(index, funder): -amount},
@@ -184,6 +189,7 @@ class LedgerMachine(RuleBasedStateMachine):
             idempotency_key=self._key("award"),
             actor=self.actor,
             funded_by=self.funders[index][funder],
+            occurred_on=on,
         )
         return Entry(entry, index, {self._hh(index): amount, self._pool(index, funder): -amount})
 
@@ -387,6 +393,45 @@ class LedgerMachine(RuleBasedStateMachine):
         assert sum(self.model.values()) == 0
         # Refused calls and replays recorded nothing.
         assert LedgerTransaction.objects.count() == self.transactions_before + self.transactions
+
+    @invariant()
+    def kept_months_match_the_postings(self):
+        """The kept month rows equal the household postings summed by month and kind, and the
+        villager's figures (this month's earnings, rank) read from them equal the same sums."""
+        column = HouseholdMonth.KIND_COLUMNS
+        summed: dict[tuple, dict[str, int]] = {}
+        rows = (
+            Posting.objects.filter(account__household__in=self.households)
+            .annotate(month=TruncMonth("transaction__occurred_on"))
+            .values_list("account__household_id", "month", "transaction__kind")
+            .annotate(total=Sum("amount"))
+        )
+        for household_id, month, kind, total in rows:
+            summed.setdefault((household_id, month), {})[column[kind]] = total
+        kept = {
+            (row.household_id, row.month): {
+                name: getattr(row, name) for name in column.values() if getattr(row, name)
+            }
+            for row in HouseholdMonth.objects.filter(household__in=self.households)
+        }
+        assert kept == {key: {k: v for k, v in sums.items() if v} for key, sums in summed.items()}
+        for household in self.households:
+            for month in {month for _household, month in summed}:
+                awarded = {
+                    other: sums.get("awarded", 0)
+                    for (other, other_month), sums in summed.items()
+                    if other_month == month
+                    and other
+                    in {h.pk for h in self.households if h.village_id == household.village_id}
+                    and sums.get("awarded", 0) > 0
+                }
+                figures = household_points_get(household=household, today=month)
+                mine = awarded.get(household.pk, 0)
+                assert figures.earned_this_month == mine
+                assert figures.households_ranked == len(awarded)
+                assert figures.rank_in_village == (
+                    1 + sum(1 for total in awarded.values() if total > mine) if mine else None
+                )
 
     @invariant()
     def verification_is_clean(self):

@@ -209,3 +209,14 @@ def test_members_of_a_household_all_see_the_same_account(client, family):
         client.force_login(person)
         points = client.get(f"/api/v1/households/{family['house'].pk}/points").json()
         assert points["balance"] == 6
+
+
+def test_the_rank_reads_kept_rows_not_postings(client, family):
+    """The villager's figures never sum postings at request time (issue 20)."""
+    _award(family, family["house"], 5, "a1")
+    client.force_login(family["villager"])
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(reverse("household", args=[family["house"].pk])).status_code == 200
+    sums = [q["sql"] for q in context.captured_queries if "SUM(" in q["sql"].upper()]
+    assert not [sql for sql in sums if "points_posting" in sql]
+    assert any("points_householdmonth" in q["sql"] for q in context.captured_queries)
