@@ -1,6 +1,7 @@
 """What the journeys share: a phone's page, and signing in (as every journey but the villager's
 own sign-in journey, test_villager, does)."""
 
+import datetime
 import re
 
 from meijia import sms
@@ -47,3 +48,35 @@ def sign_in_villager(page, phone_number: str, *, lands_on: str | None = r"/house
         page.wait_for_url(re.compile(lands_on))
     else:
         page.wait_for_load_state()
+
+
+def courtyard_claim_waiting(*, phone_number: str, key: str):
+    """A village with a household (冯玉兰, ``phone_number``) whose 美家美院 五星 (30 points) was
+    recorded by one committee member and waits for the other: returns that other member."""
+    from points.services.claims import claim_record
+    from points.services.rules import rule_create
+    from tests.factories import Role, make_household, make_staff, make_tree
+
+    tree = make_tree()
+    village = tree["villages"][0]
+    household = make_household(village, head_name="冯玉兰", phone=phone_number)
+    recorder = make_staff(Role.COMMITTEE, village, name="李委员")
+    checker = make_staff(Role.COMMITTEE, village, name="王委员")
+    rule = rule_create(
+        actor=None,
+        area=tree["district"],
+        code="courtyard-5",
+        category="courtyard",
+        is_published=True,
+        name="美家美院 五星",
+        points=30,
+        valid_from=datetime.date(2026, 1, 1),
+    )
+    claim_record(
+        household=household,
+        version=rule.versions.get(),
+        actor=recorder,
+        idempotency_key=key,
+        reason="美家美院 五星",
+    )
+    return checker

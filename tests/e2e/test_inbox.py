@@ -1,11 +1,11 @@
-import datetime
-
 import pytest
 
-from points.services.claims import claim_record
-from points.services.rules import rule_create
-from tests.e2e.helpers import phone_page, sign_in_staff, sign_in_villager
-from tests.factories import Role, make_household, make_staff, make_tree
+from tests.e2e.helpers import (
+    courtyard_claim_waiting,
+    phone_page,
+    sign_in_staff,
+    sign_in_villager,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -13,28 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_an_approval_rings_the_villagers_bell_and_waits_in_the_inbox(
     browser, live_server, phone, screenshot
 ):
-    tree = make_tree()
-    village = tree["villages"][0]
-    household = make_household(village, head_name="冯玉兰", phone="13900000051")
-    recorder = make_staff(Role.COMMITTEE, village, name="李委员")
-    checker = make_staff(Role.COMMITTEE, village, name="王委员")
-    rule = rule_create(
-        actor=None,
-        area=tree["district"],
-        code="courtyard-5",
-        category="courtyard",
-        is_published=True,
-        name="美家美院 五星",
-        points=30,
-        valid_from=datetime.date(2026, 1, 1),
-    )
-    claim_record(
-        household=household,
-        version=rule.versions.get(),
-        actor=recorder,
-        idempotency_key="inbox-1",
-        reason="美家美院 五星",
-    )
+    checker = courtyard_claim_waiting(phone_number="13900000051", key="inbox-1")
 
     # A committee member approves on their phone.
     sign_in_staff(phone, checker.username)
