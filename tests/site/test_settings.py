@@ -29,6 +29,7 @@ def _run(args, extra_env):
             "DEBUG",
             "MEIJIA_ENV",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "MEIJIA_PGPORT",
         }
     }
     env.update(extra_env)
@@ -65,18 +66,21 @@ def test_check_deploy_passes_with_no_warnings():
 
 def test_development_starts_with_no_settings_at_all(pg_folder):
     """Without DATABASE_URL, settings start the embedded PostgreSQL (here in a throwaway folder,
-    on a free port) and create its database."""
-    from meijia.embedded_pg import Server, free_port
+    on the port they choose for it and record in it) and create its database."""
+    from meijia.embedded_pg import PORT_FILE, Server
 
-    server = Server(data_dir=pg_folder / "pgdata", port=free_port())
-    moved = {"MEIJIA_PGDATA": str(server.data_dir), "MEIJIA_PGPORT": str(server.port)}
+    data_dir = pg_folder / "pgdata"
     try:
-        result = _run(["migrate", "--plan"], moved)
+        result = _run(["migrate", "--plan"], {"MEIJIA_PGDATA": str(data_dir)})
         assert result.returncode == 0, result.stderr
+        port = int((data_dir / PORT_FILE).read_text())
+        server = Server(data_dir=data_dir, port=port)
         assert server.is_running()
         assert "points.0001_initial" in result.stdout  # it read the (empty) database
+        again = _run(["migrate", "--plan"], {"MEIJIA_PGDATA": str(data_dir)})
+        assert again.returncode == 0, again.stderr  # the running server, on its recorded port
     finally:
-        server.stop()
+        Server(data_dir=data_dir, port=0).stop()
 
 
 def test_postgresql_prepares_the_counter_statements_unless_turned_off():
