@@ -4,6 +4,7 @@ Every view needs a register manager (committee, town or district administrator) 
 what ``visible_to`` lets them see: another village's job or export is a 404.
 """
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -22,6 +23,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from registry.exceptions import RegisterError
 from registry.importing import (
@@ -35,6 +37,8 @@ from registry.models import Area, HouseholdImport
 from registry.permissions import Action, Kind, may
 from registry.scoping import areas_visible_to, visible_to
 from registry.tasks import register_import_apply_task, register_import_check_task
+
+logger = logging.getLogger(__name__)
 
 REGISTER = {"kind": Kind.REGISTER_FILE, "action": Action.WRITE}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -129,6 +133,24 @@ def _detail_url(job: HouseholdImport) -> str:
     return reverse("registry_admin:register_import_detail", args=[job.pk])
 
 
+def _queue_check(job_id: int) -> None:
+    """Hand the uploaded file's check to Celery. If the queue cannot be reached the job says so
+    (its page shows why; the file can be uploaded again) instead of checking for ever, as card
+    printing does (shops.services.cards)."""
+    try:
+        register_import_check_task.delay(job_id)
+    except BrokerUnreachable:
+        logger.error("Register import %s not queued: the Celery broker cannot be reached", job_id)
+        HouseholdImport.objects.filter(pk=job_id, status=Status.UPLOADED).update(
+            status=Status.FAILED,
+            refusal=_(
+                "The work queue cannot be reached, so the file was not checked. "
+                "Upload it again in a few minutes."
+            ),
+            finished_at=timezone.now(),
+        )
+
+
 @_manager_required
 @require_http_methods(["GET", "POST"])
 def import_start(request: HttpRequest) -> HttpResponse:
@@ -144,7 +166,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
         except RegisterError as exc:
             form.add_error(None, exc.message)
         else:
-            transaction.on_commit(lambda: register_import_check_task.delay(job.pk))
+            transaction.on_commit(lambda: _queue_check(job.pk))
             return redirect(_detail_url(job))
     jobs = visible_to(
         request.user,
@@ -211,8 +233,18 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status != Status.READY:
         messages.error(request, _("Only a checked file without errors can be imported."))
         return redirect(_detail_url(job))
-    actor_id = request.user.pk
-    transaction.on_commit(lambda: register_import_apply_task.delay(job.pk, actor_id))
+    try:
+        register_import_apply_task.delay(job.pk, request.user.pk)
+    except BrokerUnreachable:
+        # The job stays ready: nothing is lost, confirming again later starts it.
+        logger.error("Register import %s not queued: the Celery broker cannot be reached", job.pk)
+        messages.error(
+            request,
+            _(
+                "The work queue cannot be reached, so the import has not started. Try again in a few minutes."
+            ),
+        )
+        return redirect(_detail_url(job))
     messages.success(request, _("The import has started."))
     return redirect(f"{_detail_url(job)}?confirmed=1")
 

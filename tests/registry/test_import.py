@@ -13,6 +13,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from kombu.exceptions import OperationalError as BrokerUnreachable
 from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import Workbook, load_workbook
 
@@ -35,6 +36,7 @@ from registry.models import (
     HouseholdImport,
     Member,
 )
+from registry.tasks import register_import_apply_task, register_import_check_task
 from tests.factories import MemberFactory, Role, make_household, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -759,3 +761,60 @@ def test_uploaded_register_files_are_private_and_deleted_when_finished(
         job = register_import_apply(job=job, actor=committee)
     assert job.status == Status.DONE
     assert not private.exists(job.file.name)
+
+
+def _broker_down(*args, **kwargs):
+    raise BrokerUnreachable("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+
+def test_an_upload_with_the_queue_down_fails_with_a_reason_instead_of_an_error(
+    client, village, committee, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    monkeypatch.setattr(register_import_check_task, "delay", _broker_down)
+    client.force_login(committee)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("register_import_start"),
+            {"village": village.pk, "file": SimpleUploadedFile("台账.xlsx", xlsx(VALID_ROWS))},
+        )
+
+    job = HouseholdImport.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == url("register_import_detail", job.pk)
+    assert job.status == Status.FAILED and job.finished_at is not None
+    page = client.get(url("register_import_detail", job.pk)).content.decode()
+    assert job.refusal in page
+    assert not job.is_running  # the page stops waiting
+    assert "broker cannot be reached" in caplog.text
+    assert Household.objects.count() == 0
+
+
+def test_a_confirmation_with_the_queue_down_keeps_the_job_ready_to_confirm_again(
+    client, village, committee, monkeypatch, django_capture_on_commit_callbacks
+):
+    client.force_login(committee)
+    job = check(village, committee, xlsx(VALID_ROWS))
+    assert job.status == Status.READY
+    monkeypatch.setattr(register_import_apply_task, "delay", _broker_down)
+
+    response = client.post(url("register_import_confirm", job.pk), follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == url("register_import_detail", job.pk)
+    job.refresh_from_db()
+    assert job.status == Status.READY
+    page = response.content.decode()
+    assert url("register_import_confirm", job.pk) in page  # it can be confirmed again
+    assert [str(m) for m in response.context["messages"]] == [
+        "The work queue cannot be reached, so the import has not started. "
+        "Try again in a few minutes."
+    ]
+    assert Household.objects.count() == 0
+
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url("register_import_confirm", job.pk))
+    job.refresh_from_db()
+    assert job.status == Status.DONE
+    assert Household.objects.filter(village=village).count() == 2
