@@ -176,32 +176,13 @@ _SQL_INSERT = (
 )
 
 
-# The common case (an event of one household: a redemption, an award) in one statement: the
-# members' phones, each phone's account and its choices for the topic, the messages and their
-# SMS deliveries. The same rules as message_send's general path.
+# The common case (an event of one household: a redemption, an award) in one call of the
+# function in outbox/sql/household_messages_v1.sql: the members' phones, each phone's account and
+# its choices for the topic, the messages and their SMS deliveries. The same rules as
+# message_send's general path.
 _SQL_HOUSEHOLD_INSERT = (
-    "WITH r AS (SELECT DISTINCT ON (mb.phone) mb.phone, u.id AS user_id, "  # noqa: S608
-    f"(SELECT p.is_wanted FROM {Preference._meta.db_table} p "
-    "WHERE p.user_id = u.id AND p.topic = %(topic)s AND p.channel = 'inbox') AS inbox_choice, "
-    f"(SELECT p.is_wanted FROM {Preference._meta.db_table} p "
-    "WHERE p.user_id = u.id AND p.topic = %(topic)s AND p.channel = 'sms') AS sms_choice "
-    f"FROM {Member._meta.db_table} mb "
-    f"LEFT JOIN {User._meta.db_table} u ON u.phone = mb.phone AND u.is_active "
-    "WHERE mb.household_id = ANY(%(households)s) AND mb.phone <> '' "
-    "AND (NOT %(heads_only)s OR mb.relation = 'head') ORDER BY mb.phone), "
-    "c AS (SELECT phone, user_id, COALESCE(inbox_choice, %(inbox)s) AS inbox, "
-    "COALESCE(sms_choice, %(sms)s) AS sms FROM r), "
-    f"m AS (INSERT INTO {Message._meta.db_table} "
-    "(template, data, event_key, is_in_inbox, channels, created_at, user_id, phone) "
-    "SELECT %(template)s, %(data)s::jsonb, %(event_key)s, c.inbox, "
-    "array_remove(ARRAY[CASE WHEN c.inbox THEN 'inbox' END, CASE WHEN c.sms THEN 'sms' END], "
-    "NULL)::varchar[], %(now)s, c.user_id, c.phone FROM c WHERE c.inbox OR c.sms "
-    "ORDER BY c.phone ON CONFLICT DO NOTHING RETURNING id, channels), "
-    f"d AS (INSERT INTO {Delivery._meta.db_table} "
-    "(message_id, channel, state, attempts, next_attempt_at, reason) "
-    "SELECT id, 'sms', 'pending', 0, %(now)s, '' FROM m WHERE 'sms' = ANY(channels) "
-    "RETURNING id) "
-    "SELECT (SELECT count(*) FROM m), COALESCE((SELECT array_agg(id) FROM d), '{}')"
+    "SELECT written, delivery_ids FROM meijia_outbox_household_messages("
+    "%s, %s::jsonb, %s, %s, %s::bigint[], %s, %s, %s, %s)"
 )
 
 
@@ -220,17 +201,17 @@ def _household_messages_insert(
     with prepared_cursor() as cursor:
         cursor.execute(
             _SQL_HOUSEHOLD_INSERT,
-            {
-                "topic": topic or None,
-                "households": household_ids,
-                "heads_only": heads_only,
-                "inbox": inbox,
-                "sms": by_sms,
-                "template": template,
-                "data": json.dumps(data, cls=DjangoJSONEncoder),
-                "event_key": event_key[:120],
-                "now": timezone.now(),
-            },
+            [
+                template,
+                json.dumps(data, cls=DjangoJSONEncoder),
+                event_key[:120],
+                topic or None,
+                household_ids,
+                heads_only,
+                inbox,
+                by_sms,
+                timezone.now(),
+            ],
         )
         written, ids = cursor.fetchone()
     if ids and (send_now or _is_eager()):
