@@ -5,8 +5,9 @@ that is down at the counter loses no message and turns no committed redemption i
 the outbox sends it (on commit in development, from Celery beat within seconds in production).
 """
 
-from outbox.services import message_send
-from shops.models import CatalogueItem, Redemption
+from outbox.services import HouseholdMessageCall, household_message_call, message_send
+from registry.models import Household
+from shops.models import CatalogueItem, Redemption, Store
 from shops.services.stores import store_alert_recipients
 
 
@@ -20,6 +21,21 @@ def redemption_notice_write(*, redemption: Redemption, is_void: bool = False) ->
             "points": redemption.points,
         },
         households=[redemption.household],
+        heads_only=True,
+    )
+
+
+def redemption_notice_call(
+    *, store: Store, household: Household, receipt_number: str, points_sql: str
+) -> HouseholdMessageCall | None:
+    """The receipt's text (as redemption_notice_write writes it) as SQL for the confirmation's
+    own statement, its points taken from ``points_sql``; None when it must be written with
+    redemption_notice_write instead."""
+    return household_message_call(
+        template="shops.redemption",
+        data={"store": store.name, "receipt": receipt_number},
+        sql_data={"points": points_sql},
+        household_id=household.pk,
         heads_only=True,
     )
 

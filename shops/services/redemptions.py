@@ -24,6 +24,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from outbox.services import household_messages_written
 from points.exceptions import LedgerError
 from points.models import Account, Posting
 from points.services.keys import key_is_valid, request_fingerprint
@@ -41,7 +42,11 @@ from registry.permissions import Action, Kind, may, roles_for
 from registry.sql import inserted, prepared_cursor
 from shops.exceptions import ShopError
 from shops.models import CatalogueItem, Redemption, RedemptionLine, StockMove, Store, StoreMonth
-from shops.services.notify import low_stock_alert_write, redemption_notice_write
+from shops.services.notify import (
+    low_stock_alert_write,
+    redemption_notice_call,
+    redemption_notice_write,
+)
 from shops.services.stock import out_of_stock, stock_apply, stock_lock
 
 # The statements every confirmation runs, in plain SQL: building them with the ORM took longer
@@ -311,11 +316,31 @@ def redemption_confirm(
 
 # shops/sql/redemption_confirm_v1.sql (loaded by migration shops 0005): everything from the
 # shopkeeper check to the stock moves, with the ledger's own function for the points, in one call.
-_SQL_CONFIRM = (
-    "SELECT redemption_id, is_new, transaction_id, points, balance_after, alert_items "
-    "FROM meijia_redemption_confirm(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+_SQL_CONFIRM_CALL = (
+    "meijia_redemption_confirm(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
     "%s, %s, %s, %s, %s)"
 )
+_SQL_CONFIRM = (
+    "SELECT redemption_id, is_new, transaction_id, points, balance_after, alert_items, NULL "
+    "FROM " + _SQL_CONFIRM_CALL
+)
+
+
+def _sql_confirm_and_notice(notice_sql: str) -> str:
+    """The confirmation and, only when it is new, the household's receipt text in the same
+    statement (one round trip): the outbox's call runs after the confirmation's row exists and
+    reads its points (``c.points``); its parameters come first. CASE runs it only then (a lateral join's condition would not
+    keep PostgreSQL from calling it for a retry)."""
+    return (
+        "SELECT c.redemption_id, c.is_new, c.transaction_id, c.points, c.balance_after, "  # noqa: S608 - our own SQL
+        "c.alert_items, CASE WHEN c.is_new THEN (SELECT o.delivery_ids FROM "
+        + notice_sql
+        + " AS o) END FROM "
+        + _SQL_CONFIRM_CALL
+        + " AS c"
+    )
+
+
 _REFUSAL = "MJ001"  # the SQLSTATE of the function's refusals
 
 
@@ -398,11 +423,19 @@ def _confirm(
         now,
         timezone.localdate(now),
     ]
+    # The household's receipt text goes into the outbox in the same statement (None: WeChat is
+    # on, so it is written after the call with redemption_notice_write).
+    notice = redemption_notice_call(
+        store=store, household=household, receipt_number=params[15], points_sql="c.points"
+    )
+    sql = _SQL_CONFIRM if notice is None else _sql_confirm_and_notice(notice.sql)
     try:
         with transaction.atomic():
             with prepared_cursor() as cursor:
-                cursor.execute(_SQL_CONFIRM, params)
-                redemption_id, is_new, entry_id, points, balance_after, alerts = cursor.fetchone()
+                cursor.execute(sql, params if notice is None else notice.params + params)
+                redemption_id, is_new, entry_id, points, balance_after, alerts, deliveries = (
+                    cursor.fetchone()
+                )
             if is_new:
                 redemption = inserted(
                     Redemption,
@@ -423,7 +456,10 @@ def _confirm(
                 redemption.balance_after = balance_after
                 # Side effects, written into the outbox in this transaction (sent after commit):
                 # the household's text and the low-stock alerts the function flagged.
-                redemption_notice_write(redemption=redemption)
+                if notice is None:
+                    redemption_notice_write(redemption=redemption)
+                else:
+                    household_messages_written(delivery_ids=deliveries)
                 if alerts:
                     for item in CatalogueItem.objects.filter(pk__in=alerts).select_related("store"):
                         low_stock_alert_write(item=item)

@@ -42,14 +42,17 @@ def test_counter_confirm_statement_budget_and_one_savepoint(client):
     # The redemption's own atomic block (a savepoint inside the test's transaction); the
     # ledger adds none.
     assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1, statements
-    # Device and household (the code's read); then inside the savepoint one call that locks the
-    # household's account (through the ledger's function), spends the card's code, writes the
-    # receipt and takes the stock with its move, and one statement that writes the household's
-    # message into the outbox (recipients, message and SMS delivery: outbox.services); then the
-    # receipt's lines for the answer.
+    # Device and household (the code's read); then inside the savepoint one statement: the call
+    # that locks the household's account (through the ledger's function), spends the card's
+    # code, writes the receipt and takes the stock with its move, and in the same round trip the
+    # household's message into the outbox (recipients, message and SMS delivery:
+    # outbox.services.household_message_call); then the receipt's lines for the answer.
     writes = [sql for sql in statements if not sql.startswith(("SAVEPOINT", "RELEASE"))]
-    assert sum("meijia_redemption_confirm(" in sql for sql in writes) == 1, statements
-    assert len(writes) <= 5, statements
+    confirmations = [sql for sql in writes if "meijia_redemption_confirm(" in sql]
+    assert len(confirmations) == 1, statements
+    assert "meijia_outbox_household_messages(" in confirmations[0]
+    assert not any("outbox" in sql for sql in writes if sql not in confirmations), statements
+    assert len(writes) <= 4, statements
     account = Account.objects.get(household=household)
     assert response.json()["balance_after"] == account.balance == 80
     # Nothing is locked from Python: the function takes the locks in their fixed order.
