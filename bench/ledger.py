@@ -144,7 +144,7 @@ def run(url: str, awards: int, households: int) -> int:
     from django.db import connection
 
     from points.models import Account, LedgerTransaction, Posting
-    from points.selectors import ledger_problems_list
+    from points.selectors.ledger import ledger_problems_list
 
     started = time.perf_counter()
     services_households, raw_households = build(households)

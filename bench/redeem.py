@@ -143,8 +143,8 @@ def start_django(url: str) -> None:
 def build(households: int, shopkeepers: int) -> dict:
     from points.models import Account
     from points.services.ledger import area_account, store_account
-    from registry.codes import card_token
     from registry.models import Area, Household, Member, User
+    from registry.services.codes import card_token
     from shops.models import CatalogueItem, StockMove, Store
     from shops.services.devices import counter_device_create
     from shops.services.stores import store_shopkeeper_add

@@ -23,7 +23,7 @@ from campaigns.models import (
     VillageSectionPage,
 )
 from campaigns.search import query_terms
-from points import selectors_scoring
+from points.selectors import scoring as selectors_scoring
 from registry.models import Area, Household
 
 SECTION_MODELS = (DistrictHomePage, TownSectionPage, VillageSectionPage)
@@ -126,7 +126,7 @@ def sections_for_village(*, village: Area) -> list[SectionPage]:
 def villager_home(*, household: Household, user) -> dict:
     """A villager's home: balance, newest notices and classes of their village, town and district,
     and the sessions they signed up for."""
-    from points.selectors import household_points_get
+    from points.selectors.ledger import household_points_get
 
     sections = sections_for_village(village=household.village)
     where = _children_of(sections)
@@ -188,7 +188,7 @@ def class_page_state(*, page: OfflineClassPage, user) -> dict:
 
 
 def rules_for_page(*, page: Page) -> list:
-    from points.selectors_rules import rules_for_area
+    from points.selectors.rules import rules_for_area
 
     area = page.specific.area
     if area is None:

@@ -19,9 +19,9 @@ from campaigns.exceptions import ClassError
 from campaigns.models import ClassSession, LessonCompletion, LessonPage, SessionSignup
 from outbox.services import message_send
 from points.signals import activity_completed
-from registry.codes import CodeRefused, consume_code, read_code
 from registry.models import Household, User
 from registry.permissions import Action, Kind, may, roles_for
+from registry.services.codes import CodeRefused, consume_code, read_code
 
 logger = logging.getLogger(__name__)
 Status = SessionSignup.Status

@@ -4,7 +4,7 @@ The counter's confirmation and every change of points run a few statements each 
 household behind a code, and one call of the ledger's or the counter's PostgreSQL function, see
 docs/ledger.md); built with the ORM, composing them took longer than PostgreSQL took to run them,
 and PostgreSQL spent most of its own time parsing and planning them again for every request. So
-those statements (in ``registry.codes``, ``shops.services.devices``, ``points.services.ledger``
+those statements (in ``registry.services.codes``, ``shops.services.devices``, ``points.services.ledger``
 and ``shops.services.redemptions``) are written in SQL and run through :func:`prepared_cursor`,
 which binds parameters on the server and keeps each statement prepared on the connection. Their
 rows become ordinary model instances with :func:`from_row` (the fields read; every other field

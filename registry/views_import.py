@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from registry.exceptions import RegisterError
-from registry.importing import (
+from registry.importing.jobs import (
     ImportRefused,
     register_export,
     register_import_create,

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from outbox.services import message_send
 from points.models import LedgerCheck
-from points.selectors import ledger_problems_list
+from points.selectors.ledger import ledger_problems_list
 from registry.models import RoleAssignment, User
 
 

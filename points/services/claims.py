@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from outbox.services import message_send
 from points.exceptions import LedgerError
 from points.models import Account, EarningRule, EarningRuleVersion, PointsClaim
-from points.selectors_rules import local_today, rule_for
+from points.selectors.rules import local_today, rule_for
 from points.services.keys import key_check_same
 from points.services.ledger import Source, household_account, points_award, points_deduct
 from points.services.rules import rule_award_amount

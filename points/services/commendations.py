@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from points.exceptions import LedgerError
 from points.models import Commendation, EarningRule, Photo
-from points.selectors_rules import rule_for
+from points.selectors.rules import rule_for
 from points.services.keys import key_check, key_check_same
 from points.services.publicity import publicity_announce
 from registry.models import Household, Member, User

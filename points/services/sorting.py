@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from points.exceptions import LedgerError
 from points.models import Photo, PointsClaim, SortingCheck, SortingRound
-from points.selectors_rules import rule_for
+from points.selectors.rules import rule_for
 from points.services.claims import check_may_score, claim_record
 from points.services.keys import key_check, key_check_same
 from points.services.ledger import Source

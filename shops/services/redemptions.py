@@ -28,7 +28,9 @@ from points.exceptions import LedgerError
 from points.models import Account, Posting
 from points.services.keys import key_is_valid, request_fingerprint
 from points.services.ledger import ledger_refusal, points_void
-from registry.codes import (
+from registry.models import Area, Household, RoleAssignment, User
+from registry.permissions import Action, Kind, may, roles_for
+from registry.services.codes import (
     PHONE_CODE_CONFIRM_WINDOW,
     PHONE_CODE_TTL,
     CodeRefused,
@@ -36,8 +38,6 @@ from registry.codes import (
     read_code,
     record_preview,
 )
-from registry.models import Area, Household, RoleAssignment, User
-from registry.permissions import Action, Kind, may, roles_for
 from registry.sql import inserted, prepared_cursor
 from shops.exceptions import ShopError
 from shops.models import CatalogueItem, Redemption, RedemptionLine, StockMove, Store, StoreMonth
@@ -165,7 +165,7 @@ def redemption_preview(
     """Name the household behind ``code`` (masked), its balance and what it may take this month.
 
     Spends nothing; records the phone code's first preview, from which its confirmation grace
-    runs (registry.codes). The returned ``idempotency_key`` goes with the confirmation.
+    runs (registry.services.codes). The returned ``idempotency_key`` goes with the confirmation.
     """
     now = now or timezone.now()
     _check_counter(store=store, actor=actor)
@@ -385,7 +385,7 @@ def _confirm(
         scanned.kind,
         scanned.phone_code_id,
         scanned.card_version,
-        # A phone code is spent while live or within its own preview's grace (registry.codes).
+        # A phone code is spent while live or within its own preview's grace (registry.services.codes).
         now - PHONE_CODE_TTL,
         now - PHONE_CODE_CONFIRM_WINDOW,
         item_ids,

@@ -59,7 +59,7 @@ def _rebuild_wagtail_roots() -> Page:
     from wagtail.coreutils import get_supported_content_language_variant
     from wagtail.models import Collection, Locale
 
-    from registry.services import roles_sync_groups
+    from registry.services.register import roles_sync_groups
 
     Locale.objects.get_or_create(
         language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)

@@ -7,7 +7,7 @@ from campaigns import services
 from campaigns.exceptions import ClassError
 from campaigns.models import LessonPage, SessionSignup
 from points.models import Account, PointsClaim
-from registry import codes
+from registry.services import codes
 from tests.campaigns.factories import add_class
 from tests.factories import UserFactory, make_household
 

@@ -9,7 +9,7 @@ import pytest
 from campaigns.models import ArticlePage, SessionSignup
 from points.models import Account
 from points.services.rules import rule_create
-from registry import codes
+from registry.services import codes
 from tests.campaigns.factories import add_class, make_site
 from tests.e2e.helpers import phone_page, sign_in_staff, sign_in_villager
 from tests.factories import Role, make_household, make_staff, make_tree

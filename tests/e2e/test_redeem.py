@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from points.models import Account
-from registry import codes
+from registry.services import codes
 from shops.models import Redemption
 from tests.e2e.conftest import _chromium_path
 from tests.e2e.helpers import phone_page, sign_in_staff, sign_in_villager

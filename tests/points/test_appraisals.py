@@ -15,7 +15,7 @@ from points.models import (
     LedgerTransaction,
     Objection,
 )
-from points.selectors_scoring import honour_board_list, honour_board_periods, publicity_list
+from points.selectors.scoring import honour_board_list, honour_board_periods, publicity_list
 from points.services.appraisals import (
     appraisal_campaign_create,
     appraisal_score_record,
@@ -27,7 +27,7 @@ from points.services.commendations import (
     commendation_reject,
 )
 from points.services.publicity import objection_raise, objection_resolve, publicity_end_run
-from registry.services import villager_link
+from registry.services.register import villager_link
 from tests.factories import Role, UserFactory, make_household, make_staff
 from tests.points.factories import make_commendation_rules
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from points.exceptions import LedgerError
 from points.models import Account, LedgerTransaction, PointsClaim
-from points.selectors import household_pending_points, ledger_problems_list
+from points.selectors.ledger import household_pending_points, ledger_problems_list
 from points.services.claims import claim_approve, claim_record, claim_reject
 from points.services.rules import rule_create
 from tests.factories import Role, make_household, make_staff

@@ -7,7 +7,7 @@ import pytest
 
 from points.exceptions import LedgerError
 from points.models import Account, LedgerTransaction, PointsClaim, SortingCheck
-from points.selectors_rules import CAMPAIGN_TZ
+from points.selectors.rules import CAMPAIGN_TZ
 from points.services.claims import claim_approve
 from points.services.ledger import points_award
 from points.services.sorting import sorting_check_record, sorting_round_open

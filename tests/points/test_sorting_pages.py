@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from points.models import PointsClaim, SortingCheck
 from points.services.sorting import sorting_check_record, sorting_round_open
-from registry.codes import card_token
 from registry.models import Area
+from registry.services.codes import card_token
 from tests.factories import Role, make_household, make_staff
 from tests.points.factories import make_sorting_rules, photo_upload
 

@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from registry import codes
-from registry.codes import CodeRefused
 from registry.models import Household, HouseholdEvent, PhoneCode
 from registry.qr import qr_png, qr_svg
+from registry.services import codes
+from registry.services.codes import CodeRefused
 from tests.factories import make_household, make_staff
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from registry import codes
-from registry.codes import CodeRefused
+from registry.services import codes
+from registry.services.codes import CodeRefused
 from tests.factories import make_household, make_tree
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

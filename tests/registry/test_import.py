@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 
 from registry.exceptions import RegisterError
 from registry.identity import id_number_check_digit
-from registry.importing import (
+from registry.importing.jobs import (
     STORED_ERRORS_MAX,
     register_export,
     register_import_apply,

@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from points.models import Account
-from registry import codes
+from registry.services import codes
 from shops.models import CounterDevice, Redemption
 from shops.services.devices import counter_device_create
 from shops.services.stock import stock_mismatches

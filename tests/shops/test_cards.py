@@ -5,9 +5,9 @@ import subprocess
 import pytest
 from django.urls import reverse
 
-from registry import codes
 from registry.models import ExportRecord, RoleAssignment
-from registry.services import roles_sync_groups
+from registry.services import codes
+from registry.services.register import roles_sync_groups
 from shops.exceptions import ShopError
 from shops.models import CardPrintJob
 from shops.services.cards import card_print_request, cards_pdf

@@ -3,7 +3,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from registry import codes
+from registry.services import codes
 from shops.models import Redemption
 from tests.shops.factories import make_shop_world, make_shopkeeper, make_store, make_villager
 
@@ -166,7 +166,7 @@ def test_shopkeeper_lands_on_the_counter(client, world):
 
 
 def test_work_desk_lists_only_the_admins_stores_and_records_a_delivery(client, world):
-    from registry.services import roles_sync_groups
+    from registry.services.register import roles_sync_groups
     from tests.factories import make_staff, make_town
 
     roles_sync_groups()

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from meijia import sms
 from points.models import Account, LedgerTransaction
-from registry import codes
+from registry.services import codes
 from shops.exceptions import ShopError
 from shops.models import Redemption, StoreMonth
 from shops.services.redemptions import (

@@ -8,8 +8,8 @@ from django.db import connection
 from django.db.models import Sum
 
 from points.models import Account, Posting
-from registry import codes
-from registry.codes import _CARD, _PHONE  # noqa: PLC2701 - the test re-signs with another key
+from registry.services import codes
+from registry.services.codes import _CARD, _PHONE  # noqa: PLC2701 - the test re-signs with another key
 from shops.exceptions import ShopError
 from shops.models import Redemption
 from shops.services.redemptions import redemption_confirm, redemption_preview

@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from registry import codes
 from registry.models import ExportRecord
-from registry.services import roles_sync_groups
+from registry.services import codes
+from registry.services.register import roles_sync_groups
 from shops.exceptions import ShopError
 from shops.models import Redemption, StoreMonth
 from shops.services.redemptions import redemption_confirm, redemption_void

@@ -17,8 +17,8 @@ from schemathesis.checks import CHECKS, load_all_checks
 from wagtail.models import APIToken
 
 from points.models import Account, Posting
-from points.selectors import ledger_problems_list
-from registry import codes
+from points.selectors.ledger import ledger_problems_list
+from registry.services import codes
 from shops.models import Redemption
 from shops.services.devices import counter_device_create
 from shops.services.stock import stock_mismatches

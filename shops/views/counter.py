@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from registry import codes
 from registry.permissions import Action, Kind, may
 from registry.qr import qr_svg
+from registry.services import codes
 from shops import selectors
 from shops.exceptions import ShopError
 from shops.forms import CodeForm, StockMoveForm, VoidForm

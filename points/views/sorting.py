@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from points.exceptions import LedgerError
 from points.images import ImageRefused, photo_save
 from points.models import SortingCheck, SortingRound
-from points.selectors_sorting import (
+from points.selectors.sorting import (
     household_search,
     scoring_villages,
     sorting_round_get,
@@ -26,10 +26,10 @@ from points.selectors_sorting import (
     sorting_round_sheet,
 )
 from points.services.sorting import sorting_check_record, sorting_round_open
-from registry.codes import CodeRefused, read_code
 from registry.models import Area, Household
 from registry.params import id_param, safe_next
 from registry.permissions import Action, Kind, may
+from registry.services.codes import CodeRefused, read_code
 
 
 def _scorer(request: HttpRequest) -> None:

@@ -24,8 +24,8 @@ from points.models import (
     Commendation,
     Objection,
 )
-from points.selectors_scoring import publicity_list
-from points.selectors_sorting import scoring_villages
+from points.selectors.scoring import publicity_list
+from points.selectors.sorting import scoring_villages
 from points.services.appraisals import (
     DEFAULT_CRITERIA,
     DEFAULT_LEVELS,
