@@ -40,6 +40,6 @@ def register_import_apply_task(job_id: int, actor_id: int) -> None:
 @shared_task
 def purge_phone_codes() -> int:
     """Hourly: forget phone codes that expired an hour ago (they are refused as expired anyway)."""
-    from registry.services.codes import purge_phone_codes as purge
+    from registry.services.codes import phone_codes_purge as purge
 
     return purge()

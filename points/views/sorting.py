@@ -29,7 +29,7 @@ from points.services.sorting import sorting_check_record, sorting_round_open
 from registry.models import Area, Household
 from registry.params import id_param, safe_next
 from registry.permissions import Action, Kind, may
-from registry.services.codes import CodeRefused, read_code
+from registry.services.codes import CodeRefused, code_read
 
 
 def _scorer(request: HttpRequest) -> None:
@@ -105,7 +105,7 @@ def round_find(request: HttpRequest, pk: int) -> HttpResponse:
     code = request.GET.get("code", "").strip()
     if code:
         try:
-            scanned = read_code(code, actor=request.user)
+            scanned = code_read(code, actor=request.user)
         except CodeRefused as error:
             messages.error(request, error.message)
             return redirect("points:sorting_round", pk=found.pk)

@@ -35,8 +35,8 @@ from registry.services.codes import (
     PHONE_CODE_TTL,
     CodeRefused,
     code_household_id,
-    read_code,
-    record_preview,
+    code_preview_record,
+    code_read,
 )
 from registry.sql import inserted, prepared_cursor
 from shops.exceptions import ShopError
@@ -170,7 +170,7 @@ def redemption_preview(
     now = now or timezone.now()
     _check_counter(store=store, actor=actor)
     try:
-        scanned = read_code(code, actor=actor, now=now)
+        scanned = code_read(code, actor=actor, now=now)
     except CodeRefused as refused:
         raise _refuse_code(refused) from None
     household = scanned.household
@@ -183,7 +183,7 @@ def redemption_preview(
     items = list(store.items.filter(is_active=True).select_related("photo").order_by("name"))
     remaining = _remaining(household=household, items=items, now=now)
     # Shown to the shopkeeper: a phone code's confirmation grace starts now.
-    record_preview(scanned, now=now)
+    code_preview_record(scanned, now=now)
     return RedemptionPreview(
         household=household,
         masked_name=household.masked_name,
@@ -368,7 +368,7 @@ def _confirm(
         _check_counter(store=store, actor=actor)
     wanted = _parse_basket(basket)
     try:
-        scanned = read_code(code, actor=actor, now=now)
+        scanned = code_read(code, actor=actor, now=now)
     except CodeRefused as refused:
         raise _refuse_code(refused) from None
     household = scanned.household

@@ -29,7 +29,7 @@ from shops.services.stock import stock_move
 
 
 def _issued(household) -> dict:
-    issued = codes.issue_phone_code(household)
+    issued = codes.phone_code_issue(household)
     return {
         "svg": qr_svg(issued.token),
         "digits": issued.digits,

@@ -119,7 +119,7 @@ def test_villager_shows_code_shopkeeper_scans_it_with_the_camera_and_both_see_th
         assert Redemption.objects.count() == 1
         assert Account.objects.get(household=household).balance == 70
         with pytest.raises(codes.CodeRefused):
-            codes.read_code(digits)
+            codes.code_read(digits)
         counter.context.close()
     finally:
         camera_browser.close()

@@ -26,7 +26,7 @@ def test_villager_code_page_shows_a_qr_and_a_number_that_refresh(client, world):
     html = response.content.decode()
     assert "<svg" in html
     digits = re.search(r'data-digits="(\d{8})"', html).group(1)
-    assert codes.read_code(digits).household == household
+    assert codes.code_read(digits).household == household
     fresh = client.get(reverse("household_code_new", args=[household.pk])).json()
     assert fresh["digits"] != digits and "<svg" in fresh["svg"] and "token" not in fresh
     status = reverse("household_code_status", args=[household.pk])
@@ -166,10 +166,10 @@ def test_shopkeeper_lands_on_the_counter(client, world):
 
 
 def test_work_desk_lists_only_the_admins_stores_and_records_a_delivery(client, world):
-    from registry.services.register import roles_sync_groups
+    from registry.services.register import role_groups_sync
     from tests.factories import make_staff, make_town
 
-    roles_sync_groups()
+    role_groups_sync()
     other_town = make_town(world["tree"]["district"], name="别的镇")
     from tests.factories import make_village
 

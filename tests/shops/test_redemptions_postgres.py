@@ -60,7 +60,7 @@ def test_one_dynamic_code_confirmed_from_two_stores_at_once_redeems_once():
     from shops.services.stock import stock_move
 
     stock_move(item=other_item, quantity=10, kind="delivery", actor=None)
-    issued = codes.issue_phone_code(household)
+    issued = codes.phone_code_issue(household)
     counters = [
         (world["store"], world["keeper"], {world["soap"].pk: 1}),
         (other, other_keeper, {other_item.pk: 1}),
@@ -87,7 +87,7 @@ def test_one_dynamic_code_confirmed_from_two_stores_at_once_redeems_once():
 def test_the_same_key_retried_100_times_in_parallel_redeems_once():
     world = make_shop_world(balance=100)
     household = world["household"]
-    issued = codes.issue_phone_code(household)
+    issued = codes.phone_code_issue(household)
     preview = redemption_preview(store=world["store"], actor=world["keeper"], code=issued.token)
 
     def work(_index):
@@ -203,7 +203,7 @@ def test_expired_altered_resigned_and_revoked_codes_are_refused():
             )
         return refused.value.code
 
-    issued = codes.issue_phone_code(household)
+    issued = codes.phone_code_issue(household)
     late = timezone.now() + datetime.timedelta(minutes=6)
     assert attempt(issued.token, "expired-00000000", now=late) == "expired"
     for token in (issued.token, codes.card_token(household)):
@@ -217,7 +217,7 @@ def test_expired_altered_resigned_and_revoked_codes_are_refused():
             "bad_signature"
         )
     old_card = codes.card_token(household)
-    codes.report_card_lost(actor=None, household=household)
+    codes.card_reissue(actor=None, household=household)
     assert attempt(old_card, "revoked-000000000") == "revoked"
     assert Redemption.objects.count() == 0
     assert Account.objects.get(household=household).balance == 1000

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from registry.models import ExportRecord
 from registry.services import codes
-from registry.services.register import roles_sync_groups
+from registry.services.register import role_groups_sync
 from shops.exceptions import ShopError
 from shops.models import Redemption, StoreMonth
 from shops.services.redemptions import redemption_confirm, redemption_void
@@ -79,7 +79,7 @@ def test_settling_a_month_closes_it_to_voids(month_of_sales):
 
 
 def test_statement_pages_and_exports_are_recorded(client, month_of_sales):
-    roles_sync_groups()
+    role_groups_sync()
     world = month_of_sales
     month = world["month"]
     client.force_login(world["town_admin"])

@@ -118,7 +118,7 @@ def test_the_counter_flow_from_the_schema_alone(api_schema, world):
                 if kind == "card":
                     case.body["code"] = codes.card_token(household)
                 elif kind is not None:
-                    issued = codes.issue_phone_code(household)
+                    issued = codes.phone_code_issue(household)
                     case.body["code"] = issued.token if kind == "phone" else issued.digits
 
     CounterFlow.run(
