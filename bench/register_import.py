@@ -41,7 +41,7 @@ def _workbook(rows: int, prefix: str, *, is_changed: bool) -> bytes:
     from openpyxl import Workbook
 
     from registry.identity import id_number_check_digit
-    from registry.importing.jobs import COLUMNS
+    from registry.importing.format import COLUMNS
 
     def id_number(serial: int) -> str:
         first17 = f"{prefix}{serial:011d}"

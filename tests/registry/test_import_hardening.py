@@ -8,7 +8,9 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from registry.importing.jobs import MAX_COLUMNS, register_export, register_import_check
+from registry.importing.export import register_export
+from registry.importing.format import MAX_COLUMNS
+from registry.importing.jobs import register_import_check
 from registry.models import HouseholdImport, Member
 from tests.factories import MemberFactory, make_household
 from tests.registry.test_import import (
