@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outbox.services import message_send
-from points.exceptions import LedgerError
+from points.exceptions import ScoringError
 from points.models import (
     AppraisalCampaign,
     AppraisalResult,
@@ -75,11 +75,11 @@ def objection_raise(
     today = today or timezone.localdate()
     village, starts_on, ends_on, is_published = _target_window(target)
     if not is_published or starts_on is None or not starts_on <= today <= ends_on:
-        raise LedgerError("not_in_publicity", _("Objections are taken only during the publicity."))
+        raise ScoringError("not_in_publicity", _("Objections are taken only during the publicity."))
     if not (actor.is_superuser or _lives_in(actor, village)):
-        raise LedgerError("not_in_scope", _("Only villagers of this village can object."))
+        raise ScoringError("not_in_scope", _("Only villagers of this village can object."))
     if len(reason.strip()) < 4:
-        raise LedgerError("reason_required", _("Please say why you object."))
+        raise ScoringError("reason_required", _("Please say why you object."))
     field = "result" if isinstance(target, AppraisalResult) else "commendation"
     existing = Objection.objects.filter(**{field: target}, raised_by=actor, status=OPEN).first()
     if existing is not None:
@@ -96,9 +96,9 @@ def objection_resolve(
     revision, no points until scored again) or the commendation is withdrawn. Rejected: the
     reason is recorded and shown to the objector, and the points are released."""
     if not may(actor, Kind.OBJECTION, Action.APPROVE, objection):
-        raise LedgerError("not_in_scope", _("You cannot answer objections of this village."))
+        raise ScoringError("not_in_scope", _("You cannot answer objections of this village."))
     if not resolution.strip():
-        raise LedgerError("reason_required", _("Write the answer the villager will read."))
+        raise ScoringError("reason_required", _("Write the answer the villager will read."))
     with transaction.atomic():
         locked = Objection.objects.select_for_update().get(pk=objection.pk)
         if locked.status != OPEN:

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
+from registry.exceptions import Refusal
 from registry.models import (
     Area,
     Household,
@@ -175,13 +176,12 @@ FAILED_MESSAGE = gettext_lazy(
 )
 
 
-class ImportRefused(Exception):
+class ImportRefused(Refusal):
     """The whole file is refused; nothing about its rows is reported and nothing is written."""
 
     def __init__(self, code: str, **params: Any):
-        self.code = code
-        self.message = str(REFUSAL_MESSAGES[code] % params if params else REFUSAL_MESSAGES[code])
-        super().__init__(self.message)
+        message = REFUSAL_MESSAGES[code]
+        super().__init__(code, str(message % params if params else message))
 
 
 ProgressCallback = Callable[[str, int, int], None]
