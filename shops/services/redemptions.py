@@ -229,9 +229,25 @@ def _fingerprint(*, store: Store, household_id: int | None, wanted: dict[int, in
     )
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """What a confirmation answers: the redemption, its lines, and the household's balance that
+    the redemption's own posting left (for a retry too, not today's balance)."""
+
+    redemption: Redemption
+    lines: tuple[RedemptionLine, ...]
+    balance_after: int | None
+
+
+def _receipt(redemption: Redemption, balance_after: int | None) -> Receipt:
+    return Receipt(
+        redemption=redemption, lines=tuple(redemption.lines.all()), balance_after=balance_after
+    )
+
+
 def _existing(
     *, store: Store, code: str, basket: dict[int, int], idempotency_key: str
-) -> Redemption | None:
+) -> Receipt | None:
     """The redemption first confirmed under ``idempotency_key``, when this request is its retry
     (same store, same code's household, same basket), with the balance its own posting left;
     None when the key is new. Another request under a used key is refused: key_reused."""
@@ -248,8 +264,7 @@ def _existing(
             "key_reused",
             _("This key was already used for another redemption. Scan the code again."),
         )
-    found.balance_after = _posted_balance(found)
-    return found
+    return _receipt(found, _posted_balance(found))
 
 
 def _posted_balance(redemption: Redemption) -> int | None:
@@ -272,15 +287,15 @@ def redemption_confirm(
     basket: dict[int, int],
     idempotency_key: str,
     now: datetime.datetime | None = None,
-) -> Redemption:
+) -> Receipt:
     """Spend the code, the points and the stock for ``basket`` ({item id: quantity}) at once.
 
     One database call (``meijia_redemption_confirm``) locks (docs/ledger.md), each as late as
     possible: the household's points account (in the ledger's function), the phone code's row
     (its single-use UPDATE), then the basket's stock rows in id order (each by its own
     conditional UPDATE). A call whose ``idempotency_key`` was already confirmed returns that
-    first redemption and changes nothing, when it is the same request (store, code's household,
-    basket; its ``balance_after`` is the one its posting left); the key with any other request
+    first redemption's receipt and changes nothing, when it is the same request (store, code's
+    household, basket; its ``balance_after`` is the one its posting left); the key with any other request
     is refused (key_reused) and charges nothing.
     Raises ShopError: bad_key, not_shopkeeper, store_closed, wrong_store, expired, used, revoked,
     bad_signature, malformed, unknown_number, too_many_attempts, empty_basket, bad_quantity,
@@ -362,7 +377,7 @@ def _confirm(
     basket: dict[int, int],
     idempotency_key: str,
     now: datetime.datetime,
-) -> Redemption:
+) -> Receipt:
     # Cheap checks first, outside any transaction.
     if not store.is_active or not actor.is_active:
         _check_counter(store=store, actor=actor)
@@ -419,8 +434,6 @@ def _confirm(
                     created_at=now,
                     void_reason="",
                 )
-                # What the receipt shows without reading it back: the balance it left.
-                redemption.balance_after = balance_after
                 # Side effects, written into the outbox in this transaction (sent after commit):
                 # the household's text and the low-stock alerts the function flagged.
                 redemption_notice_write(redemption=redemption)
@@ -437,7 +450,8 @@ def _confirm(
         if found is None:  # pragma: no cover - the function found it under the same key
             raise ShopError("already_recorded", _("This change was already recorded."))
         return found
-    return redemption
+    # The balance comes from the function's answer: the receipt need not read it back.
+    return _receipt(redemption, balance_after)
 
 
 # --- Void ---------------------------------------------------------------------------------------

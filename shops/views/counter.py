@@ -149,7 +149,7 @@ def counter_confirm(request: HttpRequest, store_id: int) -> HttpResponse:
     code = request.POST.get("code", "")
     basket = _parse_quantities(request.POST)
     try:
-        redemption = redemption_confirm(
+        receipt = redemption_confirm(
             store=store,
             actor=request.user,
             code=code,
@@ -169,7 +169,7 @@ def counter_confirm(request: HttpRequest, store_id: int) -> HttpResponse:
         }:
             return _basket(request, store, code, basket)
         return redirect("shops:counter", store_id=store.pk)
-    return redirect("shops:receipt", receipt_number=redemption.receipt_number)
+    return redirect("shops:receipt", receipt_number=receipt.redemption.receipt_number)
 
 
 # --- Receipts and voids -------------------------------------------------------------------------

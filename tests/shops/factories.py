@@ -106,4 +106,4 @@ def redeem_soap(world: dict, key: str):
         code=codes.card_token(world["household"]),
         basket={world["soap"].pk: 1},
         idempotency_key=key,
-    )
+    ).redemption

@@ -94,7 +94,7 @@ def test_receipts_are_private_to_the_household_and_the_store(client, world):
         code=redemption_code,
         basket={world["soap"].pk: 1},
         idempotency_key="p" * 32,
-    )
+    ).redemption
     url = reverse("shops:receipt", args=[redemption.receipt_number])
     stranger = make_shopkeeper(make_store(world["tree"]["villages"][1]))
     client.force_login(stranger)
@@ -112,7 +112,7 @@ def test_void_screen(client, world):
         code=codes.card_token(world["household"]),
         basket={world["soap"].pk: 1},
         idempotency_key="v" * 32,
-    )
+    ).redemption
     client.force_login(world["keeper"])
     url = reverse("shops:receipt_void", args=[redemption.receipt_number])
     assert client.get(url).status_code == 200

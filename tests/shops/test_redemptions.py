@@ -32,7 +32,7 @@ def confirm(world, code, basket, key="k" * 32, **kwargs):
         basket=basket,
         idempotency_key=key,
         **kwargs,
-    )
+    ).redemption
 
 
 def test_preview_shows_masked_name_balance_and_what_is_left_this_month():

@@ -27,7 +27,7 @@ def month_of_sales():
     made = [
         redemption_confirm(
             store=store, actor=keeper, code=card, basket=basket, idempotency_key=f"s{index}" * 10
-        )
+        ).redemption
         for index, basket in enumerate(
             [
                 {world["soap"].pk: 2, world["oil"].pk: 1},
