@@ -74,7 +74,7 @@ def test_one_dynamic_code_confirmed_from_two_stores_at_once_redeems_once():
             code=issued.token,
             basket=basket,
             idempotency_key=f"two-stores-{index}-0000000000",
-        ).pk
+        ).redemption.pk
 
     outcomes = run_together(2, work)
     assert sorted(kind for kind, _value in outcomes) == ["ok", "refused"]
@@ -97,7 +97,7 @@ def test_the_same_key_retried_100_times_in_parallel_redeems_once():
             code=issued.token,
             basket={world["soap"].pk: 2},
             idempotency_key=preview.idempotency_key,
-        ).pk
+        ).redemption.pk
 
     # 100 tries from 50 threads at once (PostgreSQL here allows 100 connections for everyone).
     outcomes = run_together(50, work, rounds=2)
@@ -125,7 +125,7 @@ def test_twenty_shopkeepers_on_one_household_never_overspend():
             code=card,
             basket={world["soap"].pk: 3},
             idempotency_key=f"twenty-{index:02d}-0000000000",
-        ).pk
+        ).redemption.pk
 
     outcomes = run_together(20, work)
     done = [value for kind, value in outcomes if kind == "ok"]
@@ -152,7 +152,7 @@ def test_twenty_shopkeepers_run_out_of_points_before_stock():
             code=card,
             basket={world["soap"].pk: 3},
             idempotency_key=f"poor-{index:02d}-00000000000",
-        ).pk
+        ).redemption.pk
 
     outcomes = run_together(20, work)
     assert sum(1 for kind, _value in outcomes if kind == "ok") == 7
@@ -258,6 +258,8 @@ def test_counter_statements_are_prepared_once_per_connection():
     with CaptureQueriesContext(connection) as captured:
         redeem_soap(world, "prep-2" + "x" * 20)
     assert all(query["sql"] for query in captured.captured_queries)
+    # The prepared call's own text is in the log (psycopg's _send_query_prepared override).
+    assert any("meijia_redemption_confirm(" in query["sql"] for query in captured.captured_queries)
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
