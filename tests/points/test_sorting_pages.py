@@ -1,10 +1,10 @@
 """The phone pages of a sorting round: sheet, one-tap grades, offline re-sends, finding."""
 
-import datetime
 import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from points.models import PointsClaim, SortingCheck
 from points.services.sorting import sorting_check_record, sorting_round_open
@@ -26,7 +26,7 @@ def world(tree, client):
     households = [
         make_household(village, head_name=f"张{index}号", group=group) for index in range(12)
     ]
-    found = sorting_round_open(village=village, actor=scorer, held_on=datetime.date.today())
+    found = sorting_round_open(village=village, actor=scorer, held_on=timezone.localdate())
     return {"village": village, "scorer": scorer, "households": households, "round": found}
 
 
