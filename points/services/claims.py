@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -39,6 +40,10 @@ def _claim_create(
     flag: str = "",
 ) -> tuple[PointsClaim, bool]:
     """Write the claim row; a concurrent call with the same key gets the first row back."""
+    if actor is None:
+        # recorded_by is required: say so, rather than let the NOT NULL violation pass for a
+        # concurrent duplicate below.
+        raise ValueError("a claim needs the person who recorded it")
     try:
         with transaction.atomic():
             claim = PointsClaim.objects.create(
@@ -173,7 +178,7 @@ def _pay(*, claim: PointsClaim, approver: User | None, status: str, note: str) -
         version = claim.rule_version
         amount = rule_award_amount(household=household, version=version, on=claim.occurred_on)
         entry = None
-        common = {
+        common: dict[str, Any] = {
             "household": household,
             "reason": claim.reason,
             "idempotency_key": f"claim:{claim.pk}",

@@ -218,6 +218,7 @@ def _expire_household(
     postings no longer follow on from what was read: everything is rolled back and read again.
     """
     household = account.household
+    assert household is not None  # the accounts of _accounts() are households'
     household.points_account = account  # what the notice reads, without another query
     for _attempt in range(ATTEMPTS):
         try:

@@ -290,7 +290,7 @@ def code_preview_record(scanned: ScannedCode, *, now: datetime.datetime | None =
     """A counter has shown the household behind ``scanned``: a phone code's confirmation grace
     starts now (at its first preview only; previewing again does not extend it). Spends
     nothing; a card code has no grace and nothing is recorded."""
-    if scanned.kind != "phone":
+    if scanned.kind != "phone" or scanned.phone_code_id is None:
         return
     PhoneCode.objects.filter(pk=scanned.phone_code_id, previewed_at__isnull=True).update(
         previewed_at=now or timezone.now()
@@ -313,6 +313,7 @@ def code_consume(
                 _("This card was reported lost. Please use the new card or the phone code."),
             )
         return
+    assert scanned.phone_code_id is not None  # a phone code's scan names its row
     # The conditional UPDATE is the single-use guard: of two concurrent confirmations of one
     # code, the database lets exactly one row change; the other sees zero rows and is refused.
     # It also re-checks validity at the moment of spending: live, or within its preview's grace.

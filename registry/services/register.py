@@ -244,7 +244,7 @@ def role_groups_sync() -> None:
     """Create one auth group per role holding that role's model permissions (idempotent)."""
     for role, perms in MODEL_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=f"meijia:{role}")
-        wanted = []
+        wanted: list[Permission] = []
         for perm in perms:
             app_label, codename = perm.split(".")
             wanted.extend(

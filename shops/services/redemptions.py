@@ -19,6 +19,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
+import psycopg
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -442,9 +443,9 @@ def _confirm(
                         low_stock_alert_write(item=item)
     except DatabaseError as error:
         cause = error.__cause__
-        if getattr(cause, "sqlstate", None) != _REFUSAL:
+        if not isinstance(cause, psycopg.Error) or cause.sqlstate != _REFUSAL:
             raise
-        raise _refusal(cause.diag.message_primary, cause.diag.message_detail) from None
+        raise _refusal(cause.diag.message_primary or "", cause.diag.message_detail or "") from None
     if not is_new:  # a retry of a confirmed request: the first redemption, if the same request
         found = _existing(store=store, code=code, basket=basket, idempotency_key=idempotency_key)
         if found is None:  # pragma: no cover - the function found it under the same key
