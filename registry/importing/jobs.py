@@ -100,24 +100,29 @@ def _discard_file(job: HouseholdImport) -> None:
         transaction.on_commit(lambda: storage.delete(name))
 
 
+def _job_save(job: HouseholdImport, **changes: Any) -> None:
+    """Set ``changes`` on the job and write exactly those fields."""
+    for name, value in changes.items():
+        setattr(job, name, value)
+    job.save(update_fields=list(changes))
+
+
+def _fail(job: HouseholdImport, message: Any) -> HouseholdImport:
+    _job_save(job, status=Status.FAILED, refusal=str(message)[:200], finished_at=timezone.now())
+    _progress_set(job.pk, "done")
+    return job
+
+
 def _refuse(job: HouseholdImport, refusal: ImportRefused) -> HouseholdImport:
-    job.status = Status.REFUSED
-    job.refusal = refusal.message[:200]
-    job.summary = {"refusal_code": refusal.code}
-    job.errors = []
-    job.error_count = 0
-    job.row_count = 0
-    job.finished_at = timezone.now()
-    job.save(
-        update_fields=[
-            "status",
-            "refusal",
-            "summary",
-            "errors",
-            "error_count",
-            "row_count",
-            "finished_at",
-        ]
+    _job_save(
+        job,
+        status=Status.REFUSED,
+        refusal=refusal.message[:200],
+        summary={"refusal_code": refusal.code},
+        errors=[],
+        error_count=0,
+        row_count=0,
+        finished_at=timezone.now(),
     )
     _progress_set(job.pk, "done")
     _discard_file(job)
@@ -125,26 +130,18 @@ def _refuse(job: HouseholdImport, refusal: ImportRefused) -> HouseholdImport:
 
 
 def _store_invalid(job: HouseholdImport, sheet: Sheet) -> HouseholdImport:
-    job.status = Status.INVALID
-    job.row_count = len(sheet.rows)
-    job.errors = sheet.errors[:STORED_ERRORS_MAX]
-    job.error_count = len(sheet.errors)
-    job.summary = {
-        "rows": len(sheet.rows),
-        "households": len({row.number for row in sheet.rows if row.number}),
-    }
-    job.refusal = ""
-    job.finished_at = timezone.now()
-    job.save(
-        update_fields=[
-            "status",
-            "row_count",
-            "errors",
-            "error_count",
-            "summary",
-            "refusal",
-            "finished_at",
-        ]
+    _job_save(
+        job,
+        status=Status.INVALID,
+        row_count=len(sheet.rows),
+        errors=sheet.errors[:STORED_ERRORS_MAX],
+        error_count=len(sheet.errors),
+        summary={
+            "rows": len(sheet.rows),
+            "households": len({row.number for row in sheet.rows if row.number}),
+        },
+        refusal="",
+        finished_at=timezone.now(),
     )
     _progress_set(job.pk, "done", job.row_count, job.row_count)
     _discard_file(job)
@@ -192,31 +189,18 @@ def register_import_check(*, job: HouseholdImport) -> HouseholdImport:
         return _refuse(job, refusal)
     except Exception as exc:
         _log_failure(job, exc, "check")
-        job.status = Status.FAILED
-        job.refusal = str(CHECK_FAILED_MESSAGE)[:200]
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "refusal", "finished_at"])
-        _progress_set(job.pk, "done")
-        return job
+        return _fail(job, CHECK_FAILED_MESSAGE)
     if plan is None:
         return _store_invalid(job, sheet)
-    job.status = Status.READY
-    job.row_count = len(sheet.rows)
-    job.errors = []
-    job.error_count = 0
-    job.summary = plan.summary
-    job.refusal = ""
-    job.finished_at = None
-    job.save(
-        update_fields=[
-            "status",
-            "row_count",
-            "errors",
-            "error_count",
-            "summary",
-            "refusal",
-            "finished_at",
-        ]
+    _job_save(
+        job,
+        status=Status.READY,
+        row_count=len(sheet.rows),
+        errors=[],
+        error_count=0,
+        summary=plan.summary,
+        refusal="",
+        finished_at=None,
     )
     _progress_set(job.pk, "done", job.row_count, job.row_count)
     return job
@@ -256,33 +240,21 @@ def register_import_apply(*, job: HouseholdImport, actor: User) -> HouseholdImpo
             plan = rows_plan(village, sheet)
             if plan is not None:
                 plan_write(plan, village=village, job=job, actor=actor, on_progress=on_progress)
-                job.status = Status.DONE
-                job.row_count = len(sheet.rows)
-                job.summary = plan.summary
-                job.errors = []
-                job.error_count = 0
-                job.finished_at = timezone.now()
-                job.save(
-                    update_fields=[
-                        "status",
-                        "row_count",
-                        "summary",
-                        "errors",
-                        "error_count",
-                        "finished_at",
-                    ]
+                _job_save(
+                    job,
+                    status=Status.DONE,
+                    row_count=len(sheet.rows),
+                    summary=plan.summary,
+                    errors=[],
+                    error_count=0,
+                    finished_at=timezone.now(),
                 )
     except ImportRefused as refusal:
         return _refuse(job, refusal)
     except Exception as exc:
         _log_failure(job, exc, "apply")
         job.refresh_from_db()
-        job.status = Status.FAILED
-        job.refusal = str(FAILED_MESSAGE)[:200]
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "refusal", "finished_at"])
-        _progress_set(job.pk, "done")
-        return job
+        return _fail(job, FAILED_MESSAGE)
     if plan is None:
         return _store_invalid(job, sheet)
     _progress_set(job.pk, "done", job.row_count, job.row_count)

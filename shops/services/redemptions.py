@@ -35,6 +35,7 @@ from registry.services.codes import (
     PHONE_CODE_CONFIRM_WINDOW,
     PHONE_CODE_TTL,
     CodeRefused,
+    ScannedCode,
     code_household_id,
     code_preview_record,
     code_read,
@@ -111,8 +112,12 @@ def month_start(moment: datetime.datetime) -> datetime.datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _refuse_code(refused: CodeRefused) -> ShopError:
-    return ShopError(refused.code, refused.message)
+def _scan(code: str, *, actor: User, now: datetime.datetime) -> ScannedCode:
+    """The household code read at the counter; its refusal as the counter's (ShopError)."""
+    try:
+        return code_read(code, actor=actor, now=now)
+    except CodeRefused as refused:
+        raise ShopError(refused.code, refused.message) from None
 
 
 def _is_shopkeeper(*, store: Store, actor: User) -> bool:
@@ -170,10 +175,7 @@ def redemption_preview(
     """
     now = now or timezone.now()
     _check_counter(store=store, actor=actor)
-    try:
-        scanned = code_read(code, actor=actor, now=now)
-    except CodeRefused as refused:
-        raise _refuse_code(refused) from None
+    scanned = _scan(code, actor=actor, now=now)
     household = scanned.household
     _check_served(store=store, household=household)
     balance = (
@@ -383,10 +385,7 @@ def _confirm(
     if not store.is_active or not actor.is_active:
         _check_counter(store=store, actor=actor)
     wanted = _parse_basket(basket)
-    try:
-        scanned = code_read(code, actor=actor, now=now)
-    except CodeRefused as refused:
-        raise _refuse_code(refused) from None
+    scanned = _scan(code, actor=actor, now=now)
     household = scanned.household
     item_ids = sorted(wanted)
     # The reason the villager reads: the store's name now, the items' names filled in by SQL.
