@@ -1,3 +1,4 @@
+import dataclasses
 import datetime
 
 import pytest
@@ -9,6 +10,7 @@ from registry.services import codes
 from shops.exceptions import ShopError
 from shops.models import Redemption, StoreMonth
 from shops.services.redemptions import (
+    Receipt,
     redemption_confirm,
     redemption_preview,
     redemption_void,
@@ -79,6 +81,36 @@ def test_confirm_spends_points_stock_and_code_once_and_texts_the_household(
         confirm(world, issued.token, basket, key="n" * 32)
     assert refused.value.code == "used"
     assert refused.value.message
+
+
+def test_confirm_answers_a_receipt_with_its_lines_and_the_balance_its_posting_left():
+    world = make_shop_world(balance=100, stock=10)
+    card = codes.card_token(world["household"])
+    basket = {world["soap"].pk: 2}
+    receipt = redemption_confirm(
+        store=world["store"],
+        actor=world["keeper"],
+        code=card,
+        basket=basket,
+        idempotency_key="r" * 32,
+    )
+    assert isinstance(receipt, Receipt)
+    assert receipt.balance_after == balance(world["household"]) == 80
+    assert [(line.name, line.quantity) for line in receipt.lines] == [("肥皂", 2)]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        receipt.balance_after = 0  # type: ignore[misc]
+    # Spending on, then retrying the first request: its receipt keeps the balance it left.
+    confirm(world, card, {world["soap"].pk: 1}, key="s" * 32)
+    again = redemption_confirm(
+        store=world["store"],
+        actor=world["keeper"],
+        code=card,
+        basket=basket,
+        idempotency_key="r" * 32,
+    )
+    assert again.redemption.pk == receipt.redemption.pk
+    assert again.balance_after == 80 and balance(world["household"]) == 70
+    assert [(line.name, line.quantity) for line in again.lines] == [("肥皂", 2)]
 
 
 @pytest.mark.parametrize("typed", [False, True])
