@@ -20,7 +20,7 @@ from campaigns.models import ClassSession, LessonCompletion, LessonPage, Session
 from outbox.services import message_send
 from points.signals import activity_completed
 from registry.models import Household, User
-from registry.permissions import Action, Kind, may, roles_for
+from registry.permissions import Action, Kind, roles_for
 from registry.services.codes import CodeRefused, code_consume, code_read
 
 logger = logging.getLogger(__name__)
@@ -48,9 +48,8 @@ def _locked_session(session: ClassSession) -> ClassSession:
 
 
 def may_organise(*, user: User, session: ClassSession) -> bool:
-    """Organisers: staff whose area contains the area of the class's section."""
-    area = session.page.area
-    return area is not None and may(user, Kind.CLASS_SESSION, Action.WRITE, area)
+    """Whether ``user`` organises ``session`` (OfflineClassPage.is_organised_by)."""
+    return session.page.is_organised_by(user)
 
 
 def session_sign_up(*, session: ClassSession, household: Household, actor: User) -> SessionSignup:

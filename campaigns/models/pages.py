@@ -572,9 +572,13 @@ class OfflineClassPage(ContentPage):
                 .exclude(status=SessionSignup.Status.CANCELLED)
                 .select_related("session")
             )
-            area = self.area
-            state["may_organise"] = bool(area and may(user, Kind.CLASS_SESSION, Action.WRITE, area))
+            state["may_organise"] = self.is_organised_by(user)
         return state
+
+    def is_organised_by(self, user) -> bool:
+        """Organisers: staff whose area contains the area of the class's section."""
+        area = self.area
+        return area is not None and may(user, Kind.CLASS_SESSION, Action.WRITE, area)
 
 
 class ClassSession(Orderable):
