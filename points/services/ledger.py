@@ -208,7 +208,7 @@ def _post(
     )
 
 
-def record(
+def transaction_record(
     *,
     kind: str,
     legs: list[Leg],
@@ -357,7 +357,7 @@ def _reversal(
         Leg(posting.account, -posting.amount)
         for posting in original.postings.select_related("account")
     ]
-    return record(
+    return transaction_record(
         kind=kind,
         legs=legs,
         reason=reason,
