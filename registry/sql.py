@@ -16,7 +16,7 @@ Everything else keeps the ORM. Queries still pass through Django's cursor wrappe
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Model
+from django.db.models import ForeignKey, Model
 
 
 class _PreparedCursor(psycopg.Cursor):
@@ -74,7 +74,7 @@ def inserted(model, **values):
     related = {}
     for name, value in values.items():
         field = model._meta.pk if name == "pk" else model._meta.get_field(name)
-        if field.many_to_one and isinstance(value, Model):
+        if isinstance(field, ForeignKey) and isinstance(value, Model):  # one-to-one too
             related[name] = value
             value = value.pk
         row[field.attname] = value
