@@ -55,7 +55,6 @@ RAW_CALL = (
 def build(households: int) -> tuple[list, list]:
     """A district, a town, two villages; two sets of ``households`` households with accounts."""
     from points.models import Account
-    from points.services.ledger import area_account
     from registry.models import Area, Household
 
     district = Area.add_root(
@@ -80,7 +79,7 @@ def build(households: int) -> tuple[list, list]:
     Account.objects.bulk_create(
         Account(kind=Account.Kind.HOUSEHOLD, household=household) for household in made
     )
-    area_account(Account.Kind.POOL, Area.objects.get(pk=district.pk))
+    Account.objects.get_or_create(kind=Account.Kind.POOL, area=Area.objects.get(pk=district.pk))
     made = list(Household.objects.select_related("village").order_by("pk"))
     return made[:households], made[households:]
 
@@ -144,7 +143,7 @@ def run(url: str, awards: int, households: int) -> int:
     from django.db import connection
 
     from points.models import Account, LedgerTransaction, Posting
-    from points.selectors import ledger_problems_list
+    from points.selectors.ledger import ledger_problems_list
 
     started = time.perf_counter()
     services_households, raw_households = build(households)

@@ -60,7 +60,6 @@ WARM_UP = 50
 
 def build(households: int) -> list:
     from points.models import Account
-    from points.services.ledger import area_account
     from registry.models import Area, Household, Member, User
 
     district = Area.add_root(
@@ -86,7 +85,7 @@ def build(households: int) -> list:
     Account.objects.bulk_create(
         Account(kind=Account.Kind.HOUSEHOLD, household=household) for household in made
     )
-    area_account(Account.Kind.POOL, Area.objects.get(pk=district.pk))
+    Account.objects.get_or_create(kind=Account.Kind.POOL, area=Area.objects.get(pk=district.pk))
     return list(Household.objects.select_related("village").order_by("pk"))
 
 

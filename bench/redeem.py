@@ -167,9 +167,8 @@ def start_django(url: str) -> None:
 
 def build(households: int, shopkeepers: int) -> dict:
     from points.models import Account
-    from points.services.ledger import area_account, store_account
-    from registry.codes import card_token
     from registry.models import Area, Household, Member, User
+    from registry.services.codes import card_token
     from shops.models import CatalogueItem, StockMove, Store
     from shops.services.devices import counter_device_create
     from shops.services.stores import store_shopkeeper_add
@@ -192,10 +191,10 @@ def build(households: int, shopkeepers: int) -> dict:
     Account.objects.bulk_create(
         Account(kind="household", household=household, balance=10**9) for household in made
     )
-    area_account("pool", Area.objects.get(pk=district.pk))
+    Account.objects.get_or_create(kind="pool", area=Area.objects.get(pk=district.pk))
     store = Store.objects.create(name="基准超市", area=village)
     store.villages.set([village])
-    store_account(store.pk)
+    Account.objects.get_or_create(kind=Account.Kind.STORE, store_id=store.pk)
     tokens = []
     for index in range(shopkeepers):
         user = User.objects.create_user(username=f"bench-keeper-{index}", name=f"店员{index}")

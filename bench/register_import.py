@@ -41,7 +41,7 @@ def _workbook(rows: int, prefix: str, *, is_changed: bool) -> bytes:
     from openpyxl import Workbook
 
     from registry.identity import id_number_check_digit
-    from registry.importing import COLUMNS
+    from registry.importing.format import COLUMNS
 
     def id_number(serial: int) -> str:
         first17 = f"{prefix}{serial:011d}"
@@ -107,7 +107,7 @@ def _timed(label: str, rows: int, action):
 def _run(size: int, town, actor) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from registry.importing import (
+    from registry.importing.jobs import (
         register_import_apply,
         register_import_check,
         register_import_create,
@@ -200,7 +200,7 @@ def main() -> None:
         from django.db import connection
 
         from registry.models import Area, RoleAssignment, User
-        from registry.services import role_assign
+        from registry.services.register import role_assign
 
         settings.REGISTER_IMPORT_MAX_ROWS = max(settings.REGISTER_IMPORT_MAX_ROWS, *args.rows)
         # As in production: no query log kept in memory.

@@ -53,7 +53,7 @@ def build(households: int):
 
     from points.services.rules import rule_create
     from registry.models import Area, Household, Member, RoleAssignment, User
-    from registry.services import role_assign
+    from registry.services.register import role_assign
 
     district = Area.add_root(
         name="基准区", code="379900000001", level=Area.Level.DISTRICT, kind=Area.Kind.DISTRICT
@@ -124,7 +124,7 @@ def run(url: str, households: int) -> int:
     from django.urls import reverse
 
     from points.models import PointsClaim, SortingCheck
-    from points.selectors import ledger_problems_list
+    from points.selectors.ledger import ledger_problems_list
     from points.services.claims import claim_approve
     from points.services.sorting import sorting_check_record, sorting_round_open
 

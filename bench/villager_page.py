@@ -275,8 +275,8 @@ def postings_queries() -> dict[str, tuple[str, list]]:
     from django.test.utils import CaptureQueriesContext
 
     from points.models import Account, Posting
-    from points.selectors import household_history_list, household_points_get
-    from points.selectors_rules import _counted_postings
+    from points.selectors.ledger import household_history_list, household_points_get
+    from points.selectors.rules import _counted_postings
     from points.services.expiry import household_lots_list
     from registry.models import Household
 
@@ -345,9 +345,9 @@ def daily_pages(district: District) -> list[Page]:
 
     from points.services.rules import rule_create
     from points.services.sorting import sorting_check_record, sorting_round_open
-    from registry.codes import card_token
     from registry.models import Area, Household, RoleAssignment, User
-    from registry.services import role_assign
+    from registry.services.codes import card_token
+    from registry.services.register import role_assign
     from shops.models import CatalogueItem, Store
     from shops.services.stock import stock_move
     from shops.services.stores import store_shopkeeper_add

@@ -1,8 +1,5 @@
-class ClassError(Exception):
-    """A refused sign-up, cancellation, check-in or lesson completion: ``code`` for machines,
-    ``message`` for people."""
+from registry.exceptions import Refusal
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+
+class ClassError(Refusal):
+    """A refused sign-up, cancellation, check-in or lesson completion."""

@@ -19,9 +19,9 @@ from campaigns.exceptions import ClassError
 from campaigns.models import ClassSession, LessonCompletion, LessonPage, SessionSignup
 from outbox.services import message_send
 from points.signals import activity_completed
-from registry.codes import CodeRefused, consume_code, read_code
 from registry.models import Household, User
-from registry.permissions import Action, Kind, may, roles_for
+from registry.permissions import Action, Kind, roles_for
+from registry.services.codes import CodeRefused, code_consume, code_read
 
 logger = logging.getLogger(__name__)
 Status = SessionSignup.Status
@@ -48,9 +48,8 @@ def _locked_session(session: ClassSession) -> ClassSession:
 
 
 def may_organise(*, user: User, session: ClassSession) -> bool:
-    """Organisers: staff whose area contains the area of the class's section."""
-    area = session.page.area
-    return area is not None and may(user, Kind.CLASS_SESSION, Action.WRITE, area)
+    """Whether ``user`` organises ``session`` (OfflineClassPage.is_organised_by)."""
+    return session.page.is_organised_by(user)
 
 
 def session_sign_up(*, session: ClassSession, household: Household, actor: User) -> SessionSignup:
@@ -199,7 +198,7 @@ def session_check_in(*, session: ClassSession, code: str, actor: User) -> Sessio
     if not may_organise(user=actor, session=session):
         raise ClassError("not_organiser", _("You cannot check people in for this class."))
     try:
-        scanned = read_code(code, actor=actor)
+        scanned = code_read(code, actor=actor)
     except CodeRefused as refused:
         raise ClassError(refused.code, refused.message) from refused
     household = scanned.household
@@ -222,7 +221,7 @@ def session_check_in(*, session: ClassSession, code: str, actor: User) -> Sessio
                 _("%(household)s is already checked in.") % {"household": household.masked_name},
             )
         try:
-            consume_code(scanned, purpose="class_check_in")
+            code_consume(scanned, purpose="class_check_in")
         except CodeRefused as refused:
             raise ClassError(refused.code, refused.message) from refused
         signup.checked_in_at = timezone.now()

@@ -1,8 +1,5 @@
-class NoticeError(Exception):
-    """A notice to an area's households was refused; ``code`` for machines, ``message`` for
-    people (Chinese first)."""
+from registry.exceptions import Refusal
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+
+class NoticeError(Refusal):
+    """A notice to an area's households was refused."""

@@ -353,7 +353,7 @@ def _recipients(
     for phone, owner_id, sms, inbox in sorted(rows, key=lambda row: row[0]):
         if phone in reached:
             continue
-        chosen = {
+        chosen: dict[str, bool] = {
             channel: wanted
             for channel, wanted in ((Channel.SMS, sms), (Channel.INBOX, inbox))
             if wanted is not None
@@ -522,7 +522,7 @@ def message_text(*, message: Message, clip: bool = False) -> str:
     template = CATALOGUE.get(message.template)
     if template is None:
         return ""
-    values = _Values(sign=settings.SMS_SIGN_NAME)
+    values = _Values(sign=settings.SMS_SIGN_NAME)  # type: ignore[misc]  # env(); unseen by django-stubs
     for key, value in (message.data or {}).items():
         if clip and key in template.clip and len(str(value)) > SMS_VALUE_CHARS:
             value = str(value)[: SMS_VALUE_CHARS - 1] + "…"

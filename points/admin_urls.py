@@ -1,6 +1,6 @@
 from django.urls import path
 
-from points import views_claims
+from points.views import claims as views_claims
 
 app_name = "points_claims"
 

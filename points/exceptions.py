@@ -1,7 +1,10 @@
-class LedgerError(Exception):
-    """A refused change of points: ``code`` for machines, ``message`` for people."""
+from registry.exceptions import Refusal
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+
+class LedgerError(Refusal):
+    """A refused change of points by the ledger (insufficient points, a reused key, …)."""
+
+
+class ScoringError(Refusal):
+    """A refused scoring action: recording, approving or verifying scores, appraisals,
+    commendations, objections and sorting checks (out of scope, wrong village, own claim, …)."""

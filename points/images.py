@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from points.models import Photo
+from registry.exceptions import Refusal
 from registry.models import Area, User
 
 MAX_BYTES = 15 * 1024 * 1024
@@ -31,13 +32,8 @@ SITE_FORMATS = FORMATS | {"GIF"}
 JPEG_QUALITY = 85
 
 
-class ImageRefused(Exception):
-    """A refused upload: ``code`` for machines, ``message`` (Chinese via gettext) for people."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class ImageRefused(Refusal):
+    """A refused upload (not a photo, too large, …)."""
 
 
 def _not_a_photo() -> ImageRefused:

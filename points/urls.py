@@ -1,6 +1,7 @@
 from django.urls import path
 
-from points import views_appraisals, views_sorting
+from points.views import appraisals as views_appraisals
+from points.views import sorting as views_sorting
 
 app_name = "points"
 

@@ -5,8 +5,8 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.permissions import register_permission_policy
 
 from points.models import EarningRule
-from points.viewsets import EarningRuleViewSet, permission_policy
-from points.viewsets_expiry import ExpiryPolicyViewSet
+from points.viewsets.expiry import ExpiryPolicyViewSet
+from points.viewsets.rules import EarningRuleViewSet, permission_policy
 from registry.permissions import Action, Kind, may
 
 register_permission_policy(EarningRule, permission_policy, exact_class=True)

@@ -8,9 +8,9 @@ def _sync_role_groups(sender, **kwargs) -> None:
     with_models = [config for config in apps.get_app_configs() if config.models_module]
     if sender is not with_models[-1]:
         return
-    from registry.services import roles_sync_groups
+    from registry.services.register import role_groups_sync
 
-    roles_sync_groups()
+    role_groups_sync()
 
 
 class RegistryConfig(AppConfig):

@@ -274,7 +274,7 @@ def _holds_over(user, wanted: frozenset[str], area: Area) -> bool:
 
 # --- Django model permissions each role's group holds in Wagtail's admin -----------------------
 # The work desk's menus and generic views ask Django's ``has_perm``; rows are still scoped by
-# area through ``visible_to``. ``registry.services.roles_sync_groups`` writes these to the groups.
+# area through ``visible_to``. ``registry.services.register.role_groups_sync`` writes these to the groups.
 
 _REGISTER = [
     "wagtailadmin.access_admin",

@@ -20,14 +20,11 @@ from registry.permissions import (
     BOUND,
     Action,
     Kind,
-    forget_roles,
     role_assignments,
     roles_for,
 )
 
 M = TypeVar("M", bound=Model)
-
-__all__ = ["areas_visible_to", "forget_roles", "has_role", "role_assignments", "visible_to"]
 
 
 def has_role(user, roles: Iterable[str]) -> bool:

@@ -4,7 +4,7 @@ The counter's confirmation and every change of points run a few statements each 
 household behind a code, and one call of the ledger's or the counter's PostgreSQL function, see
 docs/ledger.md); built with the ORM, composing them took longer than PostgreSQL took to run them,
 and PostgreSQL spent most of its own time parsing and planning them again for every request. So
-those statements (in ``registry.codes``, ``shops.services.devices``, ``points.services.ledger``
+those statements (in ``registry.services.codes``, ``shops.services.devices``, ``points.services.ledger``
 and ``shops.services.redemptions``) are written in SQL and run through :func:`prepared_cursor`,
 which binds parameters on the server and keeps each statement prepared on the connection. Their
 rows become ordinary model instances with :func:`from_row` (the fields read; every other field
@@ -16,6 +16,7 @@ Everything else keeps the ORM. Queries still pass through Django's cursor wrappe
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import ForeignKey, Model
 
 
 class _PreparedCursor(psycopg.Cursor):
@@ -66,8 +67,26 @@ def area_from_row(values):
 
 
 def inserted(model, **values):
-    """An instance of ``model`` for a row just written in plain SQL with ``values``."""
-    instance = model(**values)
-    instance._state.adding = False
-    instance._state.db = connection.alias
+    """An instance of ``model`` for a row just written in plain SQL with ``values`` (field names;
+    a foreign key may be given as its object, which the instance then holds without a query).
+    Fields not given hold their defaults. Built with ``Model.from_db``, as if read back."""
+    row = {}
+    related = {}
+    for name, value in values.items():
+        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+        if isinstance(field, ForeignKey) and isinstance(value, Model):  # one-to-one too
+            related[name] = value
+            value = value.pk
+        row[field.attname] = value
+    fields = model._meta.concrete_fields
+    if set(row) - {field.attname for field in fields}:
+        raise ValueError(f"not fields of {model.__name__}: {set(row)}")
+    names = [field.attname for field in fields]
+    instance = model.from_db(
+        connection.alias,
+        names,
+        [row[field.attname] if field.attname in row else field.get_default() for field in fields],
+    )
+    for name, value in related.items():
+        setattr(instance, name, value)
     return instance

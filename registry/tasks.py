@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 
 from registry.exceptions import RegisterError
-from registry.importing import register_import_apply, register_import_check
+from registry.importing.jobs import register_import_apply, register_import_check
 from registry.models import HouseholdImport, User
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,6 @@ def register_import_apply_task(job_id: int, actor_id: int) -> None:
 @shared_task
 def purge_phone_codes() -> int:
     """Hourly: forget phone codes that expired an hour ago (they are refused as expired anyway)."""
-    from registry.codes import purge_phone_codes as purge
+    from registry.services.codes import phone_codes_purge as purge
 
     return purge()

@@ -26,13 +26,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from registry.exceptions import RegisterError
-from registry.importing import (
-    ImportRefused,
-    register_export,
-    register_import_create,
-    register_import_progress,
-    register_template_build,
-)
+from registry.importing.export import register_export, register_template_build
+from registry.importing.format import ImportRefused
+from registry.importing.jobs import register_import_create, register_import_progress
 from registry.models import Area, HouseholdImport
 from registry.permissions import Action, Kind, may
 from registry.scoping import areas_visible_to, visible_to

@@ -32,7 +32,6 @@ from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTempla
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets import HeaderButton
 
-from registry import services
 from registry.exceptions import RegisterError
 from registry.fields import MaskedInput
 from registry.forms import (
@@ -46,6 +45,7 @@ from registry.identity import mask_id_number, mask_name, mask_phone
 from registry.models import Area, Household, Member
 from registry.permissions import Action, Kind
 from registry.scoping import areas_visible_to, visible_to
+from registry.services import register as services
 
 
 class DeleteView(generic.DeleteView):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shops import views_settlement
+from shops.views import settlement as views_settlement
 
 app_name = "shops_settlement"
 

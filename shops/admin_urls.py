@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shops import views_cards
+from shops.views import cards as views_cards
 
 app_name = "shops_cards"
 

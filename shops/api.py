@@ -12,18 +12,9 @@ any other request under a used key is refused (``key_reused``). Every refusal is
 import datetime
 from typing import Annotated
 
-from ninja import Field, Router, Schema
-from pydantic import ConfigDict, WithJsonSchema
-
-try:
-    from ninja import Status
-except ImportError:  # django-ninja before Status: a (code, body) tuple
-
-    def Status(status_code, value):  # noqa: N802
-        return status_code, value
-
-
+from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBearer
+from pydantic import ConfigDict, WithJsonSchema
 
 from points.services.keys import KEY_PATTERN
 from shops.exceptions import ShopError
@@ -235,7 +226,7 @@ def counter_confirm(request, payload: ConfirmIn):
             break
         basket[line.item_id] = basket.get(line.item_id, 0) + line.quantity
     try:
-        redemption = redemption_confirm(
+        receipt = redemption_confirm(
             store=device.store,
             actor=device.user,
             code=payload.code,
@@ -244,6 +235,7 @@ def counter_confirm(request, payload: ConfirmIn):
         )
     except ShopError as refused:
         return Status(409, Refusal(code=refused.code, message=refused.message))
+    redemption = receipt.redemption
     return Status(
         200,
         ReceiptOut(
@@ -251,12 +243,12 @@ def counter_confirm(request, payload: ConfirmIn):
             store=device.store.name,
             household=redemption.household.masked_name,
             points=redemption.points,
-            balance_after=redemption.balance_after,
+            balance_after=receipt.balance_after,
             redeemed_at=redemption.created_at,
             is_voided=redemption.is_voided,
             lines=[
                 LineOut(name=line.name, unit=line.unit, quantity=line.quantity, points=line.points)
-                for line in redemption.lines.all()
+                for line in receipt.lines
             ],
         ),
     )

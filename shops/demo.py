@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from registry.codes import card_token
 from registry.models import Area, Household, User
+from registry.services.codes import card_token
 from shops.models import CatalogueItem, DistrictItem, Redemption, Store
 from shops.services.redemptions import redemption_confirm
 from shops.services.stock import stock_move

@@ -1,7 +1,5 @@
-class ShopError(Exception):
-    """A refused shop action: ``code`` for machines (and the API), ``message`` for people."""
+from registry.exceptions import Refusal
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+
+class ShopError(Refusal):
+    """A refused shop action: ``code`` for machines (and the API), ``message`` for people."""

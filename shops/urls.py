@@ -1,6 +1,7 @@
 from django.urls import path
 
-from shops import views, views_settlement
+from shops.views import counter as views
+from shops.views import settlement as views_settlement
 
 app_name = "shops"
 

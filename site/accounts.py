@@ -28,7 +28,7 @@ from outbox.services import message_send
 from registry.fields import PhoneFormField
 from registry.identity import mask_phone
 from registry.models import User
-from registry.services import villager_account_for_phone, villager_link
+from registry.services.register import villager_account_for_phone, villager_link
 
 _checking_password = contextvars.ContextVar("meijia_checking_password", default=False)
 # A mainland mobile number anywhere in a text (with an optional +86), to be masked.

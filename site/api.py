@@ -28,12 +28,12 @@ from ninja.security import django_auth
 from pydantic import ConfigDict
 from wagtail.api.v3.auth import BearerTokenAuth
 
-from points.selectors import (
+from points.selectors.ledger import (
     household_history_list,
     household_pending_points,
     household_points_get,
 )
-from points.selectors_rules import rules_for_area
+from points.selectors.rules import rules_for_area
 from points.services.expiry import household_expiry_get
 from registry.identity import mask_name
 from registry.selectors import household_get, household_list_for_villager

@@ -4,7 +4,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from meijia.middleware import record_enrolment
-from registry.services import villager_link
+from registry.services.register import villager_link
 
 
 @receiver(user_logged_in, dispatch_uid="meijia_villager_link")

@@ -9,13 +9,13 @@ from wagtail.models import Site
 from wagtail.views import serve as wagtail_serve
 
 from campaigns.models import DistrictHomePage
-from points.selectors import (
+from points.selectors.ledger import (
     household_history_list,
     household_pending_points,
     household_points_get,
 )
-from points.selectors_rules import rules_for_area
-from points.selectors_scoring import postings_with_evidence
+from points.selectors.rules import rules_for_area
+from points.selectors.scoring import postings_with_evidence
 from points.services.expiry import household_expiry_get
 from registry.params import safe_next
 from registry.selectors import household_get, household_list_for_villager

@@ -7,7 +7,7 @@ from factory.django import DjangoModelFactory
 
 from registry.identity import id_number_check_digit
 from registry.models import Area, Household, Member, RoleAssignment, User
-from registry.services import role_assign
+from registry.services.register import role_assign
 
 _codes = itertools.count(1)
 

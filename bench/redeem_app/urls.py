@@ -7,7 +7,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from meijia.urls import urlpatterns as site_urlpatterns
-from registry.codes import _CARD, _decode  # noqa: PLC2701 - the probe checks the card as the site does
+from registry.services.codes import _CARD, _decode  # noqa: PLC2701 - the probe checks the card as the site does
 from shops.services.devices import counter_device_authenticate
 
 

@@ -5,8 +5,14 @@ District home (the site root, served at "/") → town sections → village secti
 directories) live under any section and belong to that section's area.
 """
 
+import datetime
+from functools import reduce
+from operator import or_
+
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
@@ -15,12 +21,41 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.blocks import StreamValue
 from wagtail.fields import RichTextField, StreamField
+from wagtail.images.models import Image
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from campaigns.cache import CSRF_PLACEHOLDER, is_cacheable_request
 from campaigns.models.blocks import BodyBlock, GalleryBlock
+from campaigns.models.classes import SessionSignup
 from campaigns.search import cjk_bigrams
+from points.selectors.ledger import household_points_get
+from points.selectors.rules import rules_for_area
+from points.selectors.scoring import honour_board_list, honour_board_periods, publicity_list
 from registry.params import date_param
+from registry.permissions import Action, Kind, may
+from registry.scoping import visible_to
+from registry.selectors import household_list_for_villager
+from shops.selectors import store_directory, store_list_for_shopkeeper
+
+# Renditions every list card uses (<picture> with WebP and a JPEG fallback, see _card.html).
+THUMB_SPECS = ("format-webp|fill-160x120", "format-jpeg|fill-160x120")
+
+
+def _with_thumbs(queryset: QuerySet) -> QuerySet:
+    return queryset.prefetch_related(
+        Prefetch(
+            "listing_image",
+            queryset=Image.objects.prefetch_renditions(*THUMB_SPECS),
+        )
+    )
+
+
+def _children_of(sections: list[Page]) -> Q:
+    if not sections:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(path__startswith=s.path, depth=s.depth + 1) for s in sections))
+
 
 SECTION_TYPES = ["campaigns.TownSectionPage", "campaigns.VillageSectionPage"]
 CONTENT_TYPES = [
@@ -116,9 +151,11 @@ class CampaignBasePage(Page):
         """The nearest section (district home, town or village) at or above this page."""
         if isinstance(self, SectionPage):
             return self
-        from campaigns.selectors import section_for_page
-
-        return section_for_page(page=self)
+        # The page's own path and its ancestors' (two queries).
+        step = Page.steplen
+        paths = [self.path[:end] for end in range(step, len(self.path) + 1, step)]
+        found = Page.objects.filter(path__in=paths).type(*SECTION_MODELS).order_by("-depth").first()
+        return found.specific if found else None
 
     @property
     def area(self):
@@ -128,8 +165,6 @@ class CampaignBasePage(Page):
     # --- Caching ----------------------------------------------------------------------------------
 
     def get_context(self, request, *args, **kwargs):
-        from campaigns.cache import CSRF_PLACEHOLDER, is_cacheable_request
-
         context = super().get_context(request, *args, **kwargs)
         if is_cacheable_request(request):
             # The page cache stores this HTML for every anonymous reader; it puts each reader's
@@ -165,15 +200,88 @@ class SectionPage(CampaignBasePage):
             raise ValidationError({"area": _("This area already has its own section.")})
 
     def get_context(self, request, *args, **kwargs):
-        from campaigns import selectors
-
         context = super().get_context(request, *args, **kwargs)
         if self.shows_listing(request):
-            context["listing"] = selectors.section_listing(section=self)
+            context["listing"] = self.listing()
         return context
 
     def shows_listing(self, request) -> bool:
         return True
+
+    def listing(self) -> dict:
+        """What a section page lists: its newest news and notices, campaigns, classes, events, its
+        sub-sections and its other pages (a fixed number of queries whatever the section's size),
+        and the publicity periods (公示) running under its area (points' scoring selectors)."""
+        children = _children_of([self])
+        now = timezone.now()
+        return {
+            "publicity": list(publicity_list(area=self.area)),
+            "articles": list(
+                _with_thumbs(ArticlePage.objects.live().filter(children)).order_by(
+                    "-first_published_at"
+                )[:10]
+            ),
+            "campaigns": list(
+                _with_thumbs(CampaignPage.objects.live().filter(children)).order_by(
+                    "-first_published_at"
+                )[:3]
+            ),
+            "lessons": list(
+                _with_thumbs(LessonPage.objects.live().filter(children)).order_by(
+                    "-first_published_at"
+                )[:5]
+            ),
+            "classes": list(
+                _with_thumbs(OfflineClassPage.objects.live().filter(children)).order_by(
+                    "-first_published_at"
+                )[:5]
+            ),
+            "events": list(
+                _with_thumbs(
+                    EventPage.objects.live().filter(children, starts_at__gte=now)
+                ).order_by("starts_at")[:5]
+            ),
+            "subsections": list(
+                Page.objects.live()
+                .filter(children)
+                .type(TownSectionPage, VillageSectionPage)
+                .order_by("title")
+            ),
+            "more": list(
+                Page.objects.live()
+                .filter(children)
+                .not_type(
+                    TownSectionPage,
+                    VillageSectionPage,
+                    ArticlePage,
+                    CampaignPage,
+                    LessonPage,
+                    OfflineClassPage,
+                )
+                .order_by("-first_published_at")[:20]
+            ),
+        }
+
+    @staticmethod
+    def sections_for_village(village) -> "list[SectionPage]":
+        """The live sections of a village, its town and its district, district first."""
+        area_ids = [area.pk for area in [*village.get_ancestors(), village]]
+        sections: list[SectionPage] = []
+        for model in SECTION_MODELS:
+            sections.extend(model.objects.live().filter(area_id__in=area_ids))
+        return sorted(sections, key=lambda s: s.depth)
+
+    @staticmethod
+    def paths_under(area_paths: list[str]) -> list[str]:
+        """Tree paths of the section pages of these areas and of every area below them."""
+        if not area_paths:
+            return []
+        area_q = reduce(or_, (Q(area__path__startswith=path) for path in area_paths))
+        return [
+            path
+            for model in SECTION_MODELS
+            for path in model.objects.filter(area_q).values_list("path", flat=True)
+        ]
 
 
 class DistrictHomePage(SectionPage):
@@ -190,10 +298,6 @@ class DistrictHomePage(SectionPage):
         verbose_name_plural = _("district homes")
 
     def serve(self, request, *args, **kwargs):
-        from django.shortcuts import redirect
-
-        from registry.selectors import household_list_for_villager
-
         if request.user.is_authenticated:
             households = list(household_list_for_villager(user=request.user))
             is_staff_member = request.user.has_perm("wagtailadmin.access_admin")
@@ -210,23 +314,51 @@ class DistrictHomePage(SectionPage):
         return not getattr(request, "meijia_households", None)
 
     def get_context(self, request, *args, **kwargs):
-        from campaigns import selectors
-
         context = super().get_context(request, *args, **kwargs)
         households = getattr(request, "meijia_households", [])
         context["households"] = households
         context["is_staff_member"] = getattr(request, "meijia_is_staff_member", False)
         if households:
-            context["villager_home"] = selectors.villager_home(
-                household=households[0], user=request.user
-            )
+            context["villager_home"] = self.villager_home(household=households[0])
         return context
+
+    @staticmethod
+    def villager_home(*, household) -> dict:
+        """A villager's home: balance, newest notices and classes of their village, town and
+        district, and the sessions they signed up for."""
+        sections = SectionPage.sections_for_village(household.village)
+        where = _children_of(sections)
+        now = timezone.now()
+        return {
+            "household": household,
+            "points": household_points_get(household=household),
+            "sections": sections,
+            "publicity": list(publicity_list(area=household.village)),
+            "articles": list(
+                _with_thumbs(ArticlePage.objects.live().filter(where)).order_by(
+                    "-first_published_at"
+                )[:8]
+            ),
+            "lessons": list(
+                LessonPage.objects.live().filter(where).order_by("-first_published_at")[:4]
+            ),
+            "classes": list(
+                OfflineClassPage.objects.live().filter(where).order_by("-first_published_at")[:4]
+            ),
+            "signups": list(
+                SessionSignup.objects.filter(
+                    household=household,
+                    status__in=[SessionSignup.Status.CONFIRMED, SessionSignup.Status.WAITING],
+                    session__starts_at__gte=now - datetime.timedelta(hours=3),
+                )
+                .select_related("session__page")
+                .order_by("session__starts_at")
+            ),
+        }
 
 
 def _is_shopkeeper(user) -> bool:
     """A shopkeeper without a household lands at their counter, as before the site had pages."""
-    from shops.selectors import store_list_for_shopkeeper
-
     return store_list_for_shopkeeper(user=user).exists()
 
 
@@ -416,11 +548,37 @@ class OfflineClassPage(ContentPage):
         verbose_name_plural = _("classes in the village hall")
 
     def get_context(self, request, *args, **kwargs):
-        from campaigns import selectors
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(selectors.class_page_state(page=self, user=request.user))
+        context.update(self.state_for(request.user))
         return context
+
+    def state_for(self, user) -> dict:
+        """The sessions of the class with seats taken and waiting; for a signed-in villager their
+        own sign-ups, for an organiser the check-in links."""
+        now = timezone.now()
+        sessions = list(
+            self.sessions.annotate(
+                taken=Count("signups", filter=Q(signups__status=SessionSignup.Status.CONFIRMED)),
+                waiting=Count("signups", filter=Q(signups__status=SessionSignup.Status.WAITING)),
+            ).order_by("starts_at")
+        )
+        for session in sessions:
+            session.is_past = session.starts_at <= now
+        state = {"sessions": sessions, "my_signups": [], "may_organise": False}
+        if getattr(user, "is_authenticated", False):
+            state["my_signups"] = list(
+                visible_to(user, SessionSignup.objects.all(), kind=Kind.SIGNUP, action=Action.WRITE)
+                .filter(session__page=self)
+                .exclude(status=SessionSignup.Status.CANCELLED)
+                .select_related("session")
+            )
+            state["may_organise"] = self.is_organised_by(user)
+        return state
+
+    def is_organised_by(self, user) -> bool:
+        """Organisers: staff whose area contains the area of the class's section."""
+        area = self.area
+        return area is not None and may(user, Kind.CLASS_SESSION, Action.WRITE, area)
 
 
 class ClassSession(Orderable):
@@ -549,13 +707,22 @@ class HonourBoardPage(ContentPage):
         verbose_name_plural = _("honour boards")
 
     def get_context(self, request, *args, **kwargs):
-        from campaigns import selectors
-
         context = super().get_context(request, *args, **kwargs)
-        context["board"] = selectors.honour_board_for_page(
-            page=self, period_on=date_param(request.GET.get("period"))
-        )
+        context["board"] = self.board(period_on=date_param(request.GET.get("period")))
         return context
+
+    def board(self, *, period_on: datetime.date | None = None) -> dict:
+        """The red list of the page's area for the period starting ``period_on`` (the current one
+        when None), and the periods that can be browsed. Read live from points' scoring
+        selectors, which list only approved results whose publicity has ended."""
+        area = self.area
+        if area is None:
+            return {"entries": [], "periods": [], "period": None}
+        periods = list(honour_board_periods(area=area))
+        if period_on is None and periods:
+            period_on = periods[0].period_on  # the current list: the newest period
+        entries = list(honour_board_list(area=area, period_on=period_on)) if periods else []
+        return {"entries": entries, "periods": periods, "period": period_on}
 
 
 class RulesPage(ContentPage):
@@ -570,10 +737,9 @@ class RulesPage(ContentPage):
         verbose_name_plural = _("rules pages")
 
     def get_context(self, request, *args, **kwargs):
-        from campaigns import selectors
-
         context = super().get_context(request, *args, **kwargs)
-        context["rules"] = selectors.rules_for_page(page=self)
+        area = self.area
+        context["rules"] = rules_for_area(area=area, on=timezone.localdate()) if area else []
         return context
 
 
@@ -589,10 +755,11 @@ class StoreDirectoryPage(ContentPage):
         verbose_name_plural = _("store directories")
 
     def get_context(self, request, *args, **kwargs):
-        from campaigns import selectors
-
         context = super().get_context(request, *args, **kwargs)
-        context["stores"] = selectors.stores_for_page(page=self)
+        # The open 美家超市 in the area or serving its villages, with what they stock (two
+        # queries, through the shops app's selector).
+        area = self.area
+        context["stores"] = list(store_directory(area_path=area.path)) if area else []
         return context
 
 

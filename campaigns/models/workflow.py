@@ -1,10 +1,15 @@
 """The review step of the moderation workflow: a district or town administrator whose area
 contains the page's section approves it. Editors draft and submit; they cannot publish."""
 
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page, Task, TaskState
 
-from registry.permissions import Action, Kind, may
+from campaigns.models.pages import SectionPage
+from registry.permissions import Action, Kind, area_paths, may
 
 
 def user_may_review(user, page) -> bool:
@@ -47,9 +52,17 @@ class AreaReviewTask(Task):
         states = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS)
         if user.is_superuser:
             return states
-        from campaigns.selectors import page_ids_reviewable_by
+        return states.filter(workflow_state__object_id__in=self.page_ids_reviewable_by(user))
 
-        return states.filter(workflow_state__object_id__in=page_ids_reviewable_by(user=user))
+    @staticmethod
+    def page_ids_reviewable_by(user) -> list[str]:
+        """Ids (as text, like workflow states keep them) of the pages under the sections of the
+        areas a reviewer administers."""
+        section_paths = SectionPage.paths_under(area_paths(user, Kind.PAGE, Action.APPROVE))
+        if not section_paths:
+            return []
+        pages = Page.objects.filter(reduce(or_, (Q(path__startswith=p) for p in section_paths)))
+        return [str(pk) for pk in pages.values_list("pk", flat=True)]
 
     @classmethod
     def get_description(cls):

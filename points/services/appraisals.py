@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from points.exceptions import LedgerError
+from points.exceptions import ScoringError
 from points.models import (
     AppraisalCampaign,
     AppraisalCriterion,
@@ -56,12 +56,12 @@ def appraisal_campaign_create(
     criteria = criteria or DEFAULT_CRITERIA
     levels = levels or DEFAULT_LEVELS
     if period_end < period_start:
-        raise LedgerError("bad_period", _("The period ends before it starts."))
+        raise ScoringError("bad_period", _("The period ends before it starts."))
     maximum = sum(max_score for _name, max_score in criteria)
     if any(max_score < 1 for _name, max_score in criteria) or any(
         not 0 < minimum <= maximum or points < 0 for _name, _stars, minimum, points in levels
     ):
-        raise LedgerError("bad_rubric", _("Each level needs a minimum within the total score."))
+        raise ScoringError("bad_rubric", _("Each level needs a minimum within the total score."))
     with transaction.atomic():
         campaign = AppraisalCampaign.objects.create(
             village=village,
@@ -120,8 +120,9 @@ def appraisal_score_record(
 
     Allowed while the campaign is scoring, and afterwards for a household whose objection was
     upheld (its result waits for a new score). A repeated key returns the first sheet; the same
-    key for another household, scorer or other scores is refused. Raises LedgerError (bad_key,
-    key_reused, not_in_scope, wrong_village, closed, bad_scores, already_scored).
+    key for another household, scorer or other scores is refused. Raises ScoringError
+    (not_in_scope, wrong_village, closed, bad_scores, already_scored) or LedgerError (bad_key,
+    key_reused, from points.services.keys).
     """
     key_check(idempotency_key)
     existing = (
@@ -137,13 +138,13 @@ def appraisal_score_record(
         return existing
     check_may_score(scorer, campaign.village)
     if household.village_id != campaign.village_id:
-        raise LedgerError("wrong_village", _("This household is not in the appraisal's village."))
+        raise ScoringError("wrong_village", _("This household is not in the appraisal's village."))
     criteria = list(campaign.criteria.all())
     clean: dict[str, int] = {}
     for criterion in criteria:
         value = scores.get(criterion.pk)
         if value is None or not 0 <= int(value) <= criterion.max_score:
-            raise LedgerError(
+            raise ScoringError(
                 "bad_scores",
                 _("Give %(name)s a score from 0 to %(max)s.")
                 % {"name": criterion.name, "max": criterion.max_score},
@@ -156,9 +157,9 @@ def appraisal_score_record(
         rescoring = result.revision > 1 and result.total is None
         status = AppraisalCampaign.objects.values_list("status", flat=True).get(pk=campaign.pk)
         if status != Status.SCORING and not rescoring:
-            raise LedgerError("closed", _("Scoring of this appraisal has ended."))
+            raise ScoringError("closed", _("Scoring of this appraisal has ended."))
         if result.scores.filter(scorer=scorer, revision=result.revision).exists():
-            raise LedgerError("already_scored", _("You have already scored this household."))
+            raise ScoringError("already_scored", _("You have already scored this household."))
         sheet = AppraisalScore.objects.create(
             result=result,
             revision=result.revision,
@@ -181,13 +182,13 @@ def appraisal_verify(
     days from ``starts_on``, default today). The verifier must not have scored in the campaign."""
     check_may_score(actor, campaign.village)
     if AppraisalScore.objects.filter(result__campaign=campaign, scorer=actor).exists():
-        raise LedgerError("own_scores", _("Someone who did not score must verify the results."))
+        raise ScoringError("own_scores", _("Someone who did not score must verify the results."))
     with transaction.atomic():
         campaign = AppraisalCampaign.objects.select_for_update().get(pk=campaign.pk)
         if campaign.status != Status.SCORING:
             return campaign
         if not campaign.results.filter(total__isnull=False).exists():
-            raise LedgerError("no_results", _("No household has been scored yet."))
+            raise ScoringError("no_results", _("No household has been scored yet."))
         starts_on = starts_on or timezone.localdate()
         campaign.status = Status.PUBLICITY
         campaign.verified_by = actor

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from outbox.services import message_send
 from points.models import LedgerCheck
-from points.selectors import ledger_problems_list
+from points.selectors.ledger import ledger_problems_list
 from registry.models import RoleAssignment, User
 
 
@@ -12,7 +12,7 @@ def ledger_check_run() -> LedgerCheck:
     """Verify every chain, cached balance and transaction; record the result; on any break,
     write a message to the district administrators (inbox and SMS, through the outbox)."""
     problems, accounts, transactions = ledger_problems_list()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         check = LedgerCheck.objects.create(
             accounts_checked=accounts,
             transactions_checked=transactions,

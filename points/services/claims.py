@@ -2,15 +2,16 @@
 
 import datetime
 import logging
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outbox.services import message_send
-from points.exceptions import LedgerError
+from points.exceptions import ScoringError
 from points.models import Account, EarningRule, EarningRuleVersion, PointsClaim
-from points.selectors_rules import local_today, rule_for
+from points.selectors.rules import local_today, rule_for
 from points.services.keys import key_check_same
 from points.services.ledger import Source, household_account, points_award, points_deduct
 from points.services.rules import rule_award_amount
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 def check_may_score(user: User, village: Area) -> None:
     """Refuse (not_in_scope) a recorder who does not hold their role over ``village``."""
     if not may(user, Kind.SCORING, Action.WRITE, village):
-        raise LedgerError("not_in_scope", _("You cannot score households of this village."))
+        raise ScoringError("not_in_scope", _("You cannot score households of this village."))
 
 
 def _claim_create(
@@ -39,6 +40,10 @@ def _claim_create(
     flag: str = "",
 ) -> tuple[PointsClaim, bool]:
     """Write the claim row; a concurrent call with the same key gets the first row back."""
+    if actor is None:
+        # recorded_by is required: say so, rather than let the NOT NULL violation pass for a
+        # concurrent duplicate below.
+        raise ValueError("a claim needs the person who recorded it")
     try:
         with transaction.atomic():
             claim = PointsClaim.objects.create(
@@ -78,10 +83,10 @@ def claim_record(
         _check_same_claim(existing, household=household, version=version, source=source)
         return existing
     if not may(actor, Kind.SCORING, Action.WRITE, household):
-        raise LedgerError("not_in_scope", _("You cannot record points for this household."))
+        raise ScoringError("not_in_scope", _("You cannot record points for this household."))
     occurred_on = occurred_on or timezone.localdate()
     if not version.is_in_force(occurred_on):
-        raise LedgerError("rule_not_in_force", _("This rule is not in force on that date."))
+        raise ScoringError("rule_not_in_force", _("This rule is not in force on that date."))
     claim, created = _claim_create(
         household=household,
         version=version,
@@ -121,19 +126,19 @@ def claim_approve(*, claim: PointsClaim, approver: User, note: str = "") -> Poin
     household's village or an administrator above it. Approving twice changes nothing.
     """
     if claim.recorded_by_id == approver.pk:
-        raise LedgerError("own_claim", _("Someone else must approve the points you recorded."))
+        raise ScoringError("own_claim", _("Someone else must approve the points you recorded."))
     if not may(approver, Kind.SCORING, Action.APPROVE, claim.household):
-        raise LedgerError("not_in_scope", _("You cannot approve points for this household."))
+        raise ScoringError("not_in_scope", _("You cannot approve points for this household."))
     return _pay(claim=claim, approver=approver, status=Status.APPROVED, note=note)
 
 
 def claim_reject(*, claim: PointsClaim, approver: User, note: str) -> PointsClaim:
     if not note.strip():
-        raise LedgerError("reason_required", _("Say why the points are rejected."))
+        raise ScoringError("reason_required", _("Say why the points are rejected."))
     if claim.recorded_by_id == approver.pk:
-        raise LedgerError("own_claim", _("Someone else must decide on the points you recorded."))
+        raise ScoringError("own_claim", _("Someone else must decide on the points you recorded."))
     if not may(approver, Kind.SCORING, Action.APPROVE, claim.household):
-        raise LedgerError("not_in_scope", _("You cannot approve points for this household."))
+        raise ScoringError("not_in_scope", _("You cannot approve points for this household."))
     with transaction.atomic():
         claim = PointsClaim.objects.select_for_update().get(pk=claim.pk)
         if claim.status != Status.PENDING:
@@ -173,7 +178,7 @@ def _pay(*, claim: PointsClaim, approver: User | None, status: str, note: str) -
         version = claim.rule_version
         amount = rule_award_amount(household=household, version=version, on=claim.occurred_on)
         entry = None
-        common = {
+        common: dict[str, Any] = {
             "household": household,
             "reason": claim.reason,
             "idempotency_key": f"claim:{claim.pk}",

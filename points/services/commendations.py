@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from points.exceptions import LedgerError
+from points.exceptions import ScoringError
 from points.models import Commendation, EarningRule, Photo
-from points.selectors_rules import rule_for
+from points.selectors.rules import rule_for
 from points.services.keys import key_check, key_check_same
 from points.services.publicity import publicity_announce
 from registry.models import Household, Member, User
@@ -39,7 +39,7 @@ def commendation_nominate(
 ) -> Commendation:
     """Nominate a person (``member``) or a whole household for ``title``, with a citation.
     A repeated key returns the first nomination; the same key for another person, household,
-    title or citation is refused (key_reused). Raises LedgerError."""
+    title or citation is refused (LedgerError key_reused). Raises ScoringError."""
     key_check(idempotency_key)
     existing = Commendation.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
@@ -53,17 +53,17 @@ def commendation_nominate(
         )
         return existing
     if title not in Title.values:
-        raise LedgerError("bad_title", _("Choose one of the titles."))
+        raise ScoringError("bad_title", _("Choose one of the titles."))
     if not may(actor, Kind.COMMENDATION, Action.WRITE, household):
-        raise LedgerError("not_in_scope", _("You cannot nominate people of this household."))
+        raise ScoringError("not_in_scope", _("You cannot nominate people of this household."))
     if member is not None and member.household_id != household.pk:
-        raise LedgerError("wrong_member", _("This person is not a member of the household."))
+        raise ScoringError("wrong_member", _("This person is not a member of the household."))
     if not citation.strip():
-        raise LedgerError("citation_required", _("Say in a few words why."))
+        raise ScoringError("citation_required", _("Say in a few words why."))
     today = timezone.localdate()
     version = rule_for(area=household.village, code=commendation_rule_code(title), on=today)
     if version is None or version.rule.kind != EarningRule.Kind.EARN:
-        raise LedgerError(
+        raise ScoringError(
             "no_rule",
             _(
                 "No published earning rule gives points for this title in this village. "
@@ -87,9 +87,9 @@ def commendation_nominate(
 
 def _decide(commendation: Commendation, actor: User) -> Commendation:
     if commendation.nominated_by_id == actor.pk:
-        raise LedgerError("own_claim", _("Someone else must decide on your nomination."))
+        raise ScoringError("own_claim", _("Someone else must decide on your nomination."))
     if not may(actor, Kind.COMMENDATION, Action.APPROVE, commendation.household):
-        raise LedgerError("not_in_scope", _("Only the town can approve this nomination."))
+        raise ScoringError("not_in_scope", _("Only the town can approve this nomination."))
     return Commendation.objects.select_for_update().get(pk=commendation.pk)
 
 
@@ -119,7 +119,7 @@ def commendation_approve(
 
 def commendation_reject(*, commendation: Commendation, actor: User, note: str) -> Commendation:
     if not note.strip():
-        raise LedgerError("reason_required", _("Say why the nomination is not approved."))
+        raise ScoringError("reason_required", _("Say why the nomination is not approved."))
     with transaction.atomic():
         locked = _decide(commendation, actor)
         if locked.status != Commendation.Status.NOMINATED:

@@ -218,10 +218,12 @@ def _expire_household(
     postings no longer follow on from what was read: everything is rolled back and read again.
     """
     household = account.household
-    household._points_account_cache = account
+    assert household is not None  # the accounts of _accounts() are households'
+    household.points_account = account  # what the notice reads, without another query
     for _attempt in range(ATTEMPTS):
         try:
-            with transaction.atomic():
+            # An entry point (the daily run): each household's expiry is its own transaction.
+            with transaction.atomic(durable=True):
                 seen = Account.objects.values_list("posting_count", flat=True).get(pk=account.pk)
                 lots = household_lots_list(account_id=account.pk, up_to_sequence=seen)
                 due = _due_by_date(lots, policy)

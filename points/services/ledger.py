@@ -18,10 +18,9 @@ savepoint around the call.
 
 import datetime as dt
 import hashlib
-from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,16 +86,6 @@ def household_account(household: Household) -> Account:
     return account
 
 
-def area_account(kind: str, area: Area) -> Account:
-    account, _created = Account.objects.get_or_create(kind=kind, area=area)
-    return account
-
-
-def store_account(store_id: int) -> Account:
-    account, _created = Account.objects.get_or_create(kind=Account.Kind.STORE, store_id=store_id)
-    return account
-
-
 def _district_of(household: Household) -> Area:
     village = household.village
     return village if village.is_root() else village.get_root()
@@ -126,11 +115,6 @@ def ledger_refusal(code: str, *, balance: int | None = None) -> LedgerError:
     else:
         raise ValueError(f"not a refusal of the ledger: {code}")
     return LedgerError(code, message)
-
-
-def _unit():
-    """The caller's open transaction as it is (no savepoint), or a new one."""
-    return nullcontext() if connection.in_atomic_block else transaction.atomic()
 
 
 def _check_legs(legs: list[Leg], idempotency_key: str) -> None:
@@ -189,7 +173,9 @@ def _post(
         occurred_on,
         now,
     ]
-    with _unit(), prepared_cursor() as cursor:
+    # The caller's open transaction as it is (no savepoint, as the module's docstring says), or a
+    # new one when there is none.
+    with transaction.atomic(savepoint=False), prepared_cursor() as cursor:
         try:
             cursor.execute(_SQL_RECORD, params)
         except IntegrityError as error:
@@ -199,12 +185,12 @@ def _post(
             if not _is_unique_clash(error):
                 raise
             raise LedgerError("already_recorded", _("This change was already recorded.")) from error
-        transaction_id, is_new, refusal, refusal_balance, accounts, balances = cursor.fetchone()
+        transaction_id, is_new, refusal, refusal_balance, _accounts, _balances = cursor.fetchone()
     if refusal is not None:
         raise ledger_refusal(refusal, balance=refusal_balance)
     if not is_new:  # a retry: the first call's transaction
         return LedgerTransaction.objects.get(pk=transaction_id)
-    entry = inserted(
+    return inserted(
         LedgerTransaction,
         pk=transaction_id,
         kind=kind,
@@ -220,13 +206,9 @@ def _post(
         occurred_on=occurred_on,
         created_at=now,
     )
-    # The household balances this transaction left (not on a returned earlier transaction):
-    # callers that show them need not read them again.
-    entry.balances_after = dict(zip(accounts, balances, strict=True))
-    return entry
 
 
-def record(
+def transaction_record(
     *,
     kind: str,
     legs: list[Leg],
@@ -276,6 +258,39 @@ def _record_household(
 # --- What the rest of the platform calls --------------------------------------------------------
 
 
+def _pool_move(
+    *,
+    household: Household,
+    amount: int,
+    kind: str,
+    reason: str,
+    idempotency_key: str,
+    actor: User | None,
+    approver: User | None,
+    funded_by: Area | None,
+    source: Source | None = None,
+    rule_code: str = "",
+    rule_version: int | None = None,
+    occurred_on: dt.date | None = None,
+) -> LedgerTransaction:
+    """The one body of awards, deductions and adjustments: ``amount`` (signed) between the
+    funding area's pool (default: the district's) and the household."""
+    return _record_household(
+        household=household,
+        counter={"kind": Account.Kind.POOL, "area": funded_by or _district_of(household)},
+        amount=amount,
+        kind=kind,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        approver=approver,
+        source=source,
+        rule_code=rule_code,
+        rule_version=rule_version,
+        occurred_on=occurred_on,
+    )
+
+
 def points_award(
     *,
     household: Household,
@@ -294,15 +309,15 @@ def points_award(
     ``occurred_on``: the day of the event the points are for (the caps count by it)."""
     if amount <= 0:
         raise ValueError("an award is positive")
-    return _record_household(
+    return _pool_move(
         household=household,
-        counter={"kind": Account.Kind.POOL, "area": funded_by or _district_of(household)},
         amount=amount,
         kind=Kind.AWARD,
         reason=reason,
         idempotency_key=idempotency_key,
         actor=actor,
         approver=approver,
+        funded_by=funded_by,
         source=source,
         rule_code=rule_code,
         rule_version=rule_version,
@@ -342,7 +357,7 @@ def _reversal(
         Leg(posting.account, -posting.amount)
         for posting in original.postings.select_related("account")
     ]
-    return record(
+    return transaction_record(
         kind=kind,
         legs=legs,
         reason=reason,
@@ -423,15 +438,15 @@ def points_adjust(
         raise ValueError("an adjustment is not zero")
     if not reason.strip():
         raise LedgerError("reason_required", _("Say why the points are adjusted."))
-    return _record_household(
+    return _pool_move(
         household=household,
-        counter={"kind": Account.Kind.POOL, "area": funded_by or _district_of(household)},
         amount=amount,
         kind=Kind.ADJUSTMENT,
         reason=reason,
         idempotency_key=idempotency_key,
         actor=actor,
         approver=approver,
+        funded_by=funded_by,
     )
 
 
@@ -452,15 +467,15 @@ def points_deduct(
     """A deduction under a rule: points go back to the pool, never below zero (refused)."""
     if amount <= 0:
         raise ValueError("a deduction is given as a positive amount")
-    return _record_household(
+    return _pool_move(
         household=household,
-        counter={"kind": Account.Kind.POOL, "area": funded_by or _district_of(household)},
         amount=-amount,
         kind=Kind.ADJUSTMENT,
         reason=reason,
         idempotency_key=idempotency_key,
         actor=actor,
         approver=approver,
+        funded_by=funded_by,
         source=source,
         rule_code=rule_code,
         rule_version=rule_version,

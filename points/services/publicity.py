@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outbox.services import message_send
-from points.exceptions import LedgerError
+from points.exceptions import ScoringError
 from points.models import (
     AppraisalCampaign,
     AppraisalResult,
@@ -74,12 +74,17 @@ def objection_raise(
     open objection to the same target is returned instead of a second one."""
     today = today or timezone.localdate()
     village, starts_on, ends_on, is_published = _target_window(target)
-    if not is_published or starts_on is None or not starts_on <= today <= ends_on:
-        raise LedgerError("not_in_publicity", _("Objections are taken only during the publicity."))
+    if (
+        not is_published
+        or starts_on is None
+        or ends_on is None
+        or not starts_on <= today <= ends_on
+    ):
+        raise ScoringError("not_in_publicity", _("Objections are taken only during the publicity."))
     if not (actor.is_superuser or _lives_in(actor, village)):
-        raise LedgerError("not_in_scope", _("Only villagers of this village can object."))
+        raise ScoringError("not_in_scope", _("Only villagers of this village can object."))
     if len(reason.strip()) < 4:
-        raise LedgerError("reason_required", _("Please say why you object."))
+        raise ScoringError("reason_required", _("Please say why you object."))
     field = "result" if isinstance(target, AppraisalResult) else "commendation"
     existing = Objection.objects.filter(**{field: target}, raised_by=actor, status=OPEN).first()
     if existing is not None:
@@ -96,9 +101,9 @@ def objection_resolve(
     revision, no points until scored again) or the commendation is withdrawn. Rejected: the
     reason is recorded and shown to the objector, and the points are released."""
     if not may(actor, Kind.OBJECTION, Action.APPROVE, objection):
-        raise LedgerError("not_in_scope", _("You cannot answer objections of this village."))
+        raise ScoringError("not_in_scope", _("You cannot answer objections of this village."))
     if not resolution.strip():
-        raise LedgerError("reason_required", _("Write the answer the villager will read."))
+        raise ScoringError("reason_required", _("Write the answer the villager will read."))
     with transaction.atomic():
         locked = Objection.objects.select_for_update().get(pk=objection.pk)
         if locked.status != OPEN:
@@ -115,6 +120,7 @@ def objection_resolve(
                 result.total, result.level, result.points = None, None, 0
                 result.save(update_fields=["revision", "total", "level", "points"])
         elif is_upheld:
+            assert locked.commendation_id is not None  # an objection names a result or this
             Commendation.objects.filter(
                 pk=locked.commendation_id, status=Commendation.Status.PUBLICITY
             ).update(status=Commendation.Status.WITHDRAWN)
@@ -145,10 +151,12 @@ def _award_result(result_id: int) -> bool:
             return False
         if result.objections.filter(status=OPEN).exists():
             return False
+        level = result.level
+        assert level is not None  # a result with points has its level
         entry = points_award(
             household=result.household,
             amount=result.points,
-            reason=f"{result.campaign.title} {result.level.name}",
+            reason=f"{result.campaign.title} {level.name}",
             idempotency_key=f"appraisal:{result.pk}:r{result.revision}",
             actor=result.campaign.verified_by,
             approver=result.campaign.verified_by,
@@ -160,7 +168,7 @@ def _award_result(result_id: int) -> bool:
         message_send(
             template="points.published",
             data={
-                "title": f"{result.campaign.title} {result.level.name}",
+                "title": f"{result.campaign.title} {level.name}",
                 "points": result.points,
             },
             households=[result.household],

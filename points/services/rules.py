@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from points.models import EarningRule, EarningRuleVersion
-from points.selectors_rules import cap_remaining
+from points.selectors.rules import cap_remaining
 from points.services.ledger import household_account
 from registry.models import Area, Household, User
 

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from points.exceptions import LedgerError
+from points.exceptions import ScoringError
 from points.models import Photo, PointsClaim, SortingCheck, SortingRound
-from points.selectors_rules import rule_for
+from points.selectors.rules import rule_for
 from points.services.claims import check_may_score, claim_record
 from points.services.keys import key_check, key_check_same
 from points.services.ledger import Source
@@ -35,7 +35,7 @@ def sorting_round_open(
 ) -> SortingRound:
     """The village's round of ``held_on`` (default today), opened if it does not exist yet."""
     if village.level != Area.Level.VILLAGE:
-        raise LedgerError("not_a_village", _("A check round belongs to a village."))
+        raise ScoringError("not_a_village", _("A check round belongs to a village."))
     check_may_score(actor, village)
     found, _created = SortingRound.objects.get_or_create(
         village=village,
@@ -61,8 +61,8 @@ def sorting_check_record(
 
     Locks the household row while it looks for an earlier grade in the round, so two scorers
     grading the same household at once both see the conflict: both checks are flagged and their
-    claims wait for an approver. Raises LedgerError (not_in_scope, wrong_village, no_rule,
-    key_reused, bad_grade).
+    claims wait for an approver. Raises ScoringError (not_in_scope, wrong_village, no_rule,
+    bad_grade) or LedgerError (bad_key, key_reused).
     """
     key = key_check(idempotency_key)
     first = {
@@ -77,15 +77,15 @@ def sorting_check_record(
         key_check_same(existing, **first)
         return existing
     if grade not in GRADE_RULES:
-        raise LedgerError("bad_grade", _("Choose one of the grades."))
+        raise ScoringError("bad_grade", _("Choose one of the grades."))
     if household.village_id != round.village_id:
-        raise LedgerError("wrong_village", _("This household is not in the round's village."))
+        raise ScoringError("wrong_village", _("This household is not in the round's village."))
     if household.status != Household.Status.ACTIVE:
-        raise LedgerError("inactive", _("This household is no longer active in the register."))
+        raise ScoringError("inactive", _("This household is no longer active in the register."))
     check_may_score(actor, round.village)
     version = rule_for(area=round.village, code=GRADE_RULES[grade], on=round.held_on)
     if version is None:
-        raise LedgerError("no_rule", _("No earning rule for this grade is in force here."))
+        raise ScoringError("no_rule", _("No earning rule for this grade is in force here."))
 
     with transaction.atomic():
         Household.objects.select_for_update().filter(pk=household.pk).first()

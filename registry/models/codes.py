@@ -21,7 +21,7 @@ class PhoneCode(models.Model):
     issued_at = models.DateTimeField(_("issued at"))
     expires_at = models.DateTimeField(_("expires at"), db_index=True)
     # The first time a counter showed the household: a confirmation may follow within
-    # registry.codes.PHONE_CODE_CONFIRM_WINDOW of it (never of the issue).
+    # registry.services.codes.PHONE_CODE_CONFIRM_WINDOW of it (never of the issue).
     previewed_at = models.DateTimeField(_("previewed at"), null=True, blank=True)
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
     used_for = models.CharField(_("used for"), max_length=40, blank=True)

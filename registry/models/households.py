@@ -88,7 +88,7 @@ class Household(ClusterableModel):
 
     @property
     def head(self) -> "Member | None":
-        # A reader that fetched the head with the household (registry.codes) leaves it here;
+        # A reader that fetched the head with the household (registry.services.codes) leaves it here;
         # otherwise uses the prefetch cache when the caller prefetched members.
         if "head_cached" in self.__dict__:
             return self.head_cached

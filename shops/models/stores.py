@@ -57,16 +57,10 @@ class Store(models.Model):
         return self.name
 
 
-class DistrictItem(models.Model):
-    """An item on the district-wide list that stores may adopt into their catalogue."""
+class Item(models.Model):
+    """What an item of the district list and of a store's catalogue both are: a name, a unit,
+    a price in points (positive: each model's own CheckConstraint), a cost and a photo."""
 
-    district = models.ForeignKey(
-        "registry.Area",
-        on_delete=models.PROTECT,
-        related_name="+",
-        limit_choices_to={"level": "district"},
-        verbose_name=_("district"),
-    )
     name = models.CharField(_("name"), max_length=60)
     unit = models.CharField(_("unit"), max_length=10, default="件")
     points_price = models.PositiveIntegerField(_("points price"))
@@ -80,6 +74,24 @@ class DistrictItem(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("photo"),
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DistrictItem(Item):
+    """An item on the district-wide list that stores may adopt into their catalogue."""
+
+    district = models.ForeignKey(
+        "registry.Area",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "district"},
+        verbose_name=_("district"),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -95,11 +107,8 @@ class DistrictItem(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class CatalogueItem(models.Model):
+class CatalogueItem(Item):
     """What one store offers. ``stock_on_hand`` caches the sum of the item's stock moves and is
     written only by ``shops.services.stock`` in the same transaction as the move."""
 
@@ -113,20 +122,6 @@ class CatalogueItem(models.Model):
         blank=True,
         related_name="adopted_as",
         verbose_name=_("from the district list"),
-    )
-    name = models.CharField(_("name"), max_length=60)
-    unit = models.CharField(_("unit"), max_length=10, default="件")
-    points_price = models.PositiveIntegerField(_("points price"))
-    cost_yuan = models.DecimalField(
-        _("cost price (yuan)"), max_digits=8, decimal_places=2, null=True, blank=True
-    )
-    photo = models.ForeignKey(
-        "wagtailimages.Image",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("photo"),
     )
     stock_on_hand = models.IntegerField(_("stock on hand"), default=0, editable=False)
     monthly_limit = models.PositiveIntegerField(
@@ -154,9 +149,6 @@ class CatalogueItem(models.Model):
                 name="district_item_adopted_once",
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class StockMove(models.Model):

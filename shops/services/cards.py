@@ -21,10 +21,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from registry.codes import card_token, report_card_lost
 from registry.models import Area, Household, User
 from registry.permissions import Action, Kind, may
 from registry.qr import qr_png
+from registry.services.codes import card_reissue, card_token
 from shops.exceptions import ShopError
 from shops.models import CardPrintJob
 
@@ -191,7 +191,7 @@ def card_print_run(*, job_id: int) -> CardPrintJob:
 
 
 def card_report_lost(*, actor: User, household: Household, note: str = "") -> int:
-    """Reissue a household's card (registry.codes.report_card_lost) after checking scope."""
+    """Reissue a household's card (registry.services.codes.card_reissue) after checking scope."""
     if not may(actor, Kind.CARD, Action.WRITE, household):
         raise ShopError("not_allowed", _("You cannot reissue this household's card."))
-    return report_card_lost(actor=actor, household=household, note=note)
+    return card_reissue(actor=actor, household=household, note=note)

@@ -19,6 +19,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
+import psycopg
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -29,16 +30,17 @@ from points.exceptions import LedgerError
 from points.models import Account, Posting
 from points.services.keys import key_is_valid, request_fingerprint
 from points.services.ledger import ledger_refusal, points_void
-from registry.codes import (
+from registry.models import Area, Household, RoleAssignment, User
+from registry.permissions import Action, Kind, may, roles_for
+from registry.services.codes import (
     PHONE_CODE_CONFIRM_WINDOW,
     PHONE_CODE_TTL,
     CodeRefused,
+    ScannedCode,
     code_household_id,
-    read_code,
-    record_preview,
+    code_preview_record,
+    code_read,
 )
-from registry.models import Area, Household, RoleAssignment, User
-from registry.permissions import Action, Kind, may, roles_for
 from registry.sql import inserted, prepared_cursor
 from shops.exceptions import ShopError
 from shops.models import CatalogueItem, Redemption, RedemptionLine, StockMove, Store, StoreMonth
@@ -115,8 +117,12 @@ def month_start(moment: datetime.datetime) -> datetime.datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _refuse_code(refused: CodeRefused) -> ShopError:
-    return ShopError(refused.code, refused.message)
+def _scan(code: str, *, actor: User, now: datetime.datetime) -> ScannedCode:
+    """The household code read at the counter; its refusal as the counter's (ShopError)."""
+    try:
+        return code_read(code, actor=actor, now=now)
+    except CodeRefused as refused:
+        raise ShopError(refused.code, refused.message) from None
 
 
 def _is_shopkeeper(*, store: Store, actor: User) -> bool:
@@ -170,14 +176,11 @@ def redemption_preview(
     """Name the household behind ``code`` (masked), its balance and what it may take this month.
 
     Spends nothing; records the phone code's first preview, from which its confirmation grace
-    runs (registry.codes). The returned ``idempotency_key`` goes with the confirmation.
+    runs (registry.services.codes). The returned ``idempotency_key`` goes with the confirmation.
     """
     now = now or timezone.now()
     _check_counter(store=store, actor=actor)
-    try:
-        scanned = read_code(code, actor=actor, now=now)
-    except CodeRefused as refused:
-        raise _refuse_code(refused) from None
+    scanned = _scan(code, actor=actor, now=now)
     household = scanned.household
     _check_served(store=store, household=household)
     balance = (
@@ -188,7 +191,7 @@ def redemption_preview(
     items = list(store.items.filter(is_active=True).select_related("photo").order_by("name"))
     remaining = _remaining(household=household, items=items, now=now)
     # Shown to the shopkeeper: a phone code's confirmation grace starts now.
-    record_preview(scanned, now=now)
+    code_preview_record(scanned, now=now)
     return RedemptionPreview(
         household=household,
         masked_name=household.masked_name,
@@ -234,9 +237,25 @@ def _fingerprint(*, store: Store, household_id: int | None, wanted: dict[int, in
     )
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """What a confirmation answers: the redemption, its lines, and the household's balance that
+    the redemption's own posting left (for a retry too, not today's balance)."""
+
+    redemption: Redemption
+    lines: tuple[RedemptionLine, ...]
+    balance_after: int | None
+
+
+def _receipt(redemption: Redemption, balance_after: int | None) -> Receipt:
+    return Receipt(
+        redemption=redemption, lines=tuple(redemption.lines.all()), balance_after=balance_after
+    )
+
+
 def _existing(
     *, store: Store, code: str, basket: dict[int, int], idempotency_key: str
-) -> Redemption | None:
+) -> Receipt | None:
     """The redemption first confirmed under ``idempotency_key``, when this request is its retry
     (same store, same code's household, same basket), with the balance its own posting left;
     None when the key is new. Another request under a used key is refused: key_reused."""
@@ -253,8 +272,7 @@ def _existing(
             "key_reused",
             _("This key was already used for another redemption. Scan the code again."),
         )
-    found.balance_after = _posted_balance(found)
-    return found
+    return _receipt(found, _posted_balance(found))
 
 
 def _posted_balance(redemption: Redemption) -> int | None:
@@ -277,15 +295,15 @@ def redemption_confirm(
     basket: dict[int, int],
     idempotency_key: str,
     now: datetime.datetime | None = None,
-) -> Redemption:
+) -> Receipt:
     """Spend the code, the points and the stock for ``basket`` ({item id: quantity}) at once.
 
     One database call (``meijia_redemption_confirm``) locks (docs/ledger.md), each as late as
     possible: the household's points account (in the ledger's function), the phone code's row
     (its single-use UPDATE), then the basket's stock rows in id order (each by its own
     conditional UPDATE). A call whose ``idempotency_key`` was already confirmed returns that
-    first redemption and changes nothing, when it is the same request (store, code's household,
-    basket; its ``balance_after`` is the one its posting left); the key with any other request
+    first redemption's receipt and changes nothing, when it is the same request (store, code's
+    household, basket; its ``balance_after`` is the one its posting left); the key with any other request
     is refused (key_reused) and charges nothing.
     Raises ShopError: bad_key, not_shopkeeper, store_closed, wrong_store, expired, used, revoked,
     bad_signature, malformed, unknown_number, too_many_attempts, empty_basket, bad_quantity,
@@ -387,15 +405,12 @@ def _confirm(
     basket: dict[int, int],
     idempotency_key: str,
     now: datetime.datetime,
-) -> Redemption:
+) -> Receipt:
     # Cheap checks first, outside any transaction.
     if not store.is_active or not actor.is_active:
         _check_counter(store=store, actor=actor)
     wanted = _parse_basket(basket)
-    try:
-        scanned = read_code(code, actor=actor, now=now)
-    except CodeRefused as refused:
-        raise _refuse_code(refused) from None
+    scanned = _scan(code, actor=actor, now=now)
     household = scanned.household
     item_ids = sorted(wanted)
     # The reason the villager reads: the store's name now, the items' names filled in by SQL.
@@ -410,7 +425,7 @@ def _confirm(
         scanned.kind,
         scanned.phone_code_id,
         scanned.card_version,
-        # A phone code is spent while live or within its own preview's grace (registry.codes).
+        # A phone code is spent while live or within its own preview's grace (registry.services.codes).
         now - PHONE_CODE_TTL,
         now - PHONE_CODE_CONFIRM_WINDOW,
         item_ids,
@@ -452,8 +467,6 @@ def _confirm(
                     created_at=now,
                     void_reason="",
                 )
-                # What the receipt shows without reading it back: the balance it left.
-                redemption.balance_after = balance_after
                 # Side effects, written into the outbox in this transaction (sent after commit):
                 # the household's text and the low-stock alerts the function flagged.
                 if notice is None:
@@ -465,15 +478,16 @@ def _confirm(
                         low_stock_alert_write(item=item)
     except DatabaseError as error:
         cause = error.__cause__
-        if getattr(cause, "sqlstate", None) != _REFUSAL:
+        if not isinstance(cause, psycopg.Error) or cause.sqlstate != _REFUSAL:
             raise
-        raise _refusal(cause.diag.message_primary, cause.diag.message_detail) from None
+        raise _refusal(cause.diag.message_primary or "", cause.diag.message_detail or "") from None
     if not is_new:  # a retry of a confirmed request: the first redemption, if the same request
         found = _existing(store=store, code=code, basket=basket, idempotency_key=idempotency_key)
         if found is None:  # pragma: no cover - the function found it under the same key
             raise ShopError("already_recorded", _("This change was already recorded."))
         return found
-    return redemption
+    # The balance comes from the function's answer: the receipt need not read it back.
+    return _receipt(redemption, balance_after)
 
 
 # --- Void ---------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from registry.models import RoleAssignment, User
-from registry.services import role_assign
+from registry.services.register import role_assign
 from shops.exceptions import ShopError
 from shops.models import CatalogueItem, DistrictItem, Store
 

@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from points.services.rules import rule_create
-from registry.services import villager_link
+from registry.services.register import villager_link
 from tests.campaigns.factories import make_site
 from tests.factories import Role, UserFactory, make_household, make_staff
 

@@ -59,14 +59,14 @@ def _rebuild_wagtail_roots() -> Page:
     from wagtail.coreutils import get_supported_content_language_variant
     from wagtail.models import Collection, Locale
 
-    from registry.services import roles_sync_groups
+    from registry.services.register import role_groups_sync
 
     Locale.objects.get_or_create(
         language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
     )
     if Collection.get_first_root_node() is None:
         Collection.add_root(name="Root")
-    roles_sync_groups()
+    role_groups_sync()
     return Page.add_root(title="Root", slug="root")
 
 

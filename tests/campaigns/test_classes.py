@@ -7,7 +7,7 @@ from campaigns import services
 from campaigns.exceptions import ClassError
 from campaigns.models import LessonPage, SessionSignup
 from points.models import Account, PointsClaim
-from registry import codes
+from registry.services import codes
 from tests.campaigns.factories import add_class
 from tests.factories import UserFactory, make_household
 
@@ -62,14 +62,14 @@ def test_check_in_by_typed_code_awards_attendance_once(
     page, session = add_class(site["village"])
     house = people["house"]
     services.session_sign_up(session=session, household=house, actor=people["villager"])
-    issued = codes.issue_phone_code(house)
+    issued = codes.phone_code_issue(house)
     with django_capture_on_commit_callbacks(execute=True):
         services.session_check_in(session=session, code=issued.digits, actor=people["organiser"])
     assert _balance(house) == 5
     claim = PointsClaim.objects.get(household=house)
     assert claim.status == PointsClaim.Status.AUTO_APPROVED
     assert claim.idempotency_key == f"class-session:{session.pk}:{house.pk}"
-    again = codes.issue_phone_code(house)
+    again = codes.phone_code_issue(house)
     with pytest.raises(ClassError) as refused, django_capture_on_commit_callbacks(execute=True):
         services.session_check_in(session=session, code=again.token, actor=people["organiser"])
     assert refused.value.code == "already_checked_in"
@@ -80,7 +80,7 @@ def test_check_in_by_typed_code_awards_attendance_once(
 def test_check_in_refuses_strangers_and_non_organisers(site, tree, people, class_rules):
     page, session = add_class(site["village"])
     stranger = make_household(tree["villages"][0], head_name="路人甲")
-    issued = codes.issue_phone_code(stranger)
+    issued = codes.phone_code_issue(stranger)
     with pytest.raises(ClassError) as refused:
         services.session_check_in(session=session, code=issued.digits, actor=people["organiser"])
     assert refused.value.code == "not_signed_up"

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from points.models import Account
-from registry import codes
+from registry.services import codes
 from shops.models import Redemption
 from tests.e2e.conftest import _chromium_path
 from tests.e2e.helpers import phone_page, sign_in_staff, sign_in_villager
@@ -119,7 +119,7 @@ def test_villager_shows_code_shopkeeper_scans_it_with_the_camera_and_both_see_th
         assert Redemption.objects.count() == 1
         assert Account.objects.get(household=household).balance == 70
         with pytest.raises(codes.CodeRefused):
-            codes.read_code(digits)
+            codes.code_read(digits)
         counter.context.close()
     finally:
         camera_browser.close()

@@ -12,7 +12,7 @@ from outbox.models import Message
 from outbox.services import area_notice_send, notice_reach
 from points.services.claims import claim_approve, claim_record, claim_reject
 from points.services.rules import rule_create
-from registry.services import villager_link
+from registry.services.register import villager_link
 from tests.factories import Role, UserFactory, make_household, make_staff
 
 pytestmark = pytest.mark.django_db

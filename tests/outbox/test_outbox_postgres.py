@@ -10,7 +10,7 @@ from meijia import sms
 from meijia.celery import app
 from outbox.models import Delivery, Message
 from outbox.services import deliveries_send_due, message_send
-from registry import codes
+from registry.services import codes
 from shops.models import CatalogueItem, Redemption
 from shops.services.devices import counter_device_create
 from tests.factories import UserFactory

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from points.exceptions import LedgerError
+from points.exceptions import ScoringError
 from points.models import (
     Account,
     AppraisalCampaign,
@@ -15,7 +15,7 @@ from points.models import (
     LedgerTransaction,
     Objection,
 )
-from points.selectors_scoring import honour_board_list, honour_board_periods, publicity_list
+from points.selectors.scoring import honour_board_list, honour_board_periods, publicity_list
 from points.services.appraisals import (
     appraisal_campaign_create,
     appraisal_score_record,
@@ -27,7 +27,7 @@ from points.services.commendations import (
     commendation_reject,
 )
 from points.services.publicity import objection_raise, objection_resolve, publicity_end_run
-from registry.services import villager_link
+from registry.services.register import villager_link
 from tests.factories import Role, UserFactory, make_household, make_staff
 from tests.points.factories import make_commendation_rules
 
@@ -106,28 +106,28 @@ def test_the_mean_of_the_scorers_gives_the_star_level_and_points(world):
 
 
 def test_scores_outside_the_rubric_and_a_second_sheet_are_refused(world):
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(ScoringError) as refused:
         score(world, world["house"], world["a"], [21, 0, 0, 0, 0])
     assert refused.value.code == "bad_scores"
     score(world, world["house"], world["a"], [1, 1, 1, 1, 1])
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(ScoringError) as refused:
         score(world, world["house"], world["a"], [2, 2, 2, 2, 2])
     assert refused.value.code == "already_scored"
     outsider = make_staff(Role.COMMITTEE, world["tree"]["villages"][1])
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(ScoringError) as refused:
         score(world, world["house"], outsider, [1, 1, 1, 1, 1])
     assert refused.value.code == "not_in_scope"
 
 
 def test_a_scorer_cannot_verify_and_verification_starts_seven_days_of_publicity(world):
     score(world, world["house"], world["a"], [20, 20, 20, 20, 20])
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(ScoringError) as refused:
         appraisal_verify(campaign=world["campaign"], actor=world["a"])
     assert refused.value.code == "own_scores"
     campaign = appraisal_verify(campaign=world["campaign"], actor=world["b"], starts_on=PUBLICITY)
     assert campaign.status == AppraisalCampaign.Status.PUBLICITY
     assert campaign.publicity_ends_on == datetime.date(2026, 11, 16)
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(ScoringError) as refused:
         score(world, world["neighbour"], world["c"], [1, 1, 1, 1, 1])
     assert refused.value.code == "closed"
 
@@ -188,14 +188,14 @@ def test_objections_only_during_publicity_and_from_villagers_of_the_village(worl
     scored_and_verified(world)
     result = world["house"].appraisal_results.get()
     objector = villager_of(world["neighbour"])
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(ScoringError) as refused:
         objection_raise(target=result, actor=objector, reason="有问题的", today=AFTER)
     assert refused.value.code == "not_in_publicity"
     stranger = villager_of(make_household(tree["villages"][1], head_name="外村"))
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(ScoringError) as refused:
         objection_raise(target=result, actor=stranger, reason="有问题的", today=PUBLICITY)
     assert refused.value.code == "not_in_scope"
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(ScoringError) as refused:
         objection_raise(target=result, actor=objector, reason="", today=PUBLICITY)
     assert refused.value.code == "reason_required"
 
@@ -211,7 +211,7 @@ def test_commendation_nominated_approved_by_the_town_published_then_awarded(worl
         idempotency_key="nominate-1",
         period_start=datetime.date(2026, 1, 1),
     )
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(ScoringError) as refused:
         commendation_approve(commendation=item, actor=world["b"])
     assert refused.value.code == "not_in_scope"  # a committee member is not the town
     item = commendation_approve(commendation=item, actor=world["town"], starts_on=PUBLICITY)
@@ -235,7 +235,7 @@ def test_a_title_without_a_published_rule_cannot_be_nominated(world):
     from points.models import EarningRule
 
     EarningRule.objects.filter(code="commendation-virtuous-youth").update(is_published=False)
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(ScoringError) as refused:
         commendation_nominate(
             household=world["house"],
             title=Commendation.Title.VIRTUOUS_YOUTH,
@@ -255,7 +255,7 @@ def test_commendation_rejected_or_withdrawn_after_an_upheld_objection(world):
         actor=world["a"],
         idempotency_key="nominate-2",
     )
-    with pytest.raises(LedgerError):
+    with pytest.raises(ScoringError):
         commendation_reject(commendation=rejected, actor=world["town"], note="")
     commendation_reject(commendation=rejected, actor=world["town"], note="材料不全")
     item = commendation_nominate(

@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from points.exceptions import LedgerError
+from points.exceptions import ScoringError
 from points.models import Account, LedgerTransaction, PointsClaim
-from points.selectors import household_pending_points, ledger_problems_list
+from points.selectors.ledger import household_pending_points, ledger_problems_list
 from points.services.claims import claim_approve, claim_record, claim_reject
 from points.services.rules import rule_create
 from tests.factories import Role, make_household, make_staff
@@ -84,17 +84,17 @@ def test_recorded_points_wait_for_a_second_person(setup):
 
 def test_the_recorder_cannot_approve_their_own_points(setup):
     claim = _record(setup)
-    with pytest.raises(LedgerError) as error:
+    with pytest.raises(ScoringError) as error:
         claim_approve(claim=claim, approver=setup["recorder"])
     assert error.value.code == "own_claim"
     assert _balance(setup) == 0
 
 
 def test_a_member_of_another_village_cannot_record_or_approve(setup):
-    with pytest.raises(LedgerError):
+    with pytest.raises(ScoringError):
         _record(setup, actor=setup["outsider"])
     claim = _record(setup)
-    with pytest.raises(LedgerError) as error:
+    with pytest.raises(ScoringError) as error:
         claim_approve(claim=claim, approver=setup["outsider"])
     assert error.value.code == "not_in_scope"
 
@@ -136,7 +136,7 @@ def test_the_cap_applies_at_approval(setup):
 
 def test_rejection_needs_a_reason_and_pays_nothing(setup):
     claim = _record(setup)
-    with pytest.raises(LedgerError):
+    with pytest.raises(ScoringError):
         claim_reject(claim=claim, approver=setup["checker"], note="")
     claim = claim_reject(claim=claim, approver=setup["checker"], note="照片看不清")
     assert claim.status == PointsClaim.Status.REJECTED

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from meijia import sms
 from points.models import Account, ExpiryNotice, ExpiryPolicy, LedgerTransaction
-from points.selectors import ledger_problems_list
+from points.selectors.ledger import ledger_problems_list
 from points.services import points_award, points_spend
 from points.services.expiry import household_expiry_get, points_expiry_run
 from points.tasks import expire_points

@@ -2,7 +2,7 @@
 
 import pytest
 
-from points.selectors_scoring import honour_board_list, honour_board_periods, publicity_list
+from points.selectors.scoring import honour_board_list, honour_board_periods, publicity_list
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.db.models import Sum
 
 from points.exceptions import LedgerError
 from points.models import Account, LedgerCheck, LedgerTransaction, Posting
-from points.selectors import ledger_problems_list
+from points.selectors.ledger import ledger_problems_list
 from points.services import (
     points_adjust,
     points_award,
@@ -198,7 +198,7 @@ def test_verify_ledger_command(household, capsys):
 def test_household_keeps_its_points_when_it_moves(household, tree):
     import datetime
 
-    from registry.services import household_move
+    from registry.services.register import household_move
 
     _award(household, 15, "a1")
     household_move(

@@ -10,7 +10,7 @@ from django.db.utils import DatabaseError
 
 from points.exceptions import LedgerError
 from points.models import Account, LedgerTransaction, Posting
-from points.selectors import ledger_problems_list
+from points.selectors.ledger import ledger_problems_list
 from points.services import points_award, points_spend
 from tests.factories import make_household, make_tree
 

@@ -34,7 +34,7 @@ from hypothesis.stateful import (
 
 from points.exceptions import LedgerError
 from points.models import Account, HouseholdMonth, LedgerTransaction, Posting
-from points.selectors import household_points_get, ledger_problems_list
+from points.selectors.ledger import household_points_get, ledger_problems_list
 
 # The module, not its functions: a mutation test can swap them and this machine follows.
 from points.services import ledger

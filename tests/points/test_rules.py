@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from points.models import EarningRule, EarningRuleVersion, LedgerTransaction
-from points.selectors_rules import (
+from points.selectors.rules import (
     CAMPAIGN_TZ,
     cap_remaining,
     rule_for,

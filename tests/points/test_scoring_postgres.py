@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from points.models import LedgerTransaction, PointsClaim, SortingCheck
-from points.selectors import ledger_problems_list
+from points.selectors.ledger import ledger_problems_list
 from points.services.appraisals import (
     appraisal_campaign_create,
     appraisal_score_record,

@@ -5,9 +5,9 @@ from unittest import mock
 
 import pytest
 
-from points.exceptions import LedgerError
+from points.exceptions import LedgerError, ScoringError
 from points.models import Account, LedgerTransaction, PointsClaim, SortingCheck
-from points.selectors_rules import CAMPAIGN_TZ
+from points.selectors.rules import CAMPAIGN_TZ
 from points.services.claims import claim_approve
 from points.services.ledger import points_award
 from points.services.sorting import sorting_check_record, sorting_round_open
@@ -73,10 +73,10 @@ def test_routine_grade_is_approved_automatically_and_paid_with_its_evidence(worl
 
 def test_scorer_cannot_approve_their_own_grade_another_member_can(world):
     check = _grade(world, "excellent", "key-excellent-2")
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(ScoringError) as refused:
         claim_approve(claim=check.claim, approver=world["scorer"])
     assert refused.value.code == "own_claim"
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(ScoringError) as refused:
         claim_approve(claim=check.claim, approver=world["outsider"])
     assert refused.value.code == "not_in_scope"
     claim_approve(claim=check.claim, approver=world["checker"])
@@ -165,19 +165,19 @@ def test_grading_twice_in_a_round_is_flagged_never_merged(world):
 
 
 def test_scope_other_village_and_household_of_another_village(world):
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(ScoringError) as refused:
         _grade(world, "good", "key-scope-001", actor=world["outsider"])
     assert refused.value.code == "not_in_scope"
-    with pytest.raises(LedgerError):
+    with pytest.raises(ScoringError):
         sorting_round_open(village=world["village"], actor=world["outsider"])
     stranger = make_household(world["other"], head_name="外村人")
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(ScoringError) as refused:
         _grade(world, "good", "key-scope-002", household=stranger)
     assert refused.value.code == "wrong_village"
 
 
 def test_bad_grade_and_missing_key_are_refused(world):
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(ScoringError) as refused:
         _grade(world, "perfect", "key-bad-grade")
     assert refused.value.code == "bad_grade"
     with pytest.raises(LedgerError) as refused:
@@ -189,6 +189,6 @@ def test_no_rule_in_force_is_refused(world, tree):
     early = sorting_round_open(
         village=world["village"], actor=world["scorer"], held_on=datetime.date(2019, 5, 1)
     )
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(ScoringError) as refused:
         _grade(world, "good", "key-norule-01", round=early)
     assert refused.value.code == "no_rule"

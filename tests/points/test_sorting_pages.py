@@ -1,15 +1,15 @@
 """The phone pages of a sorting round: sheet, one-tap grades, offline re-sends, finding."""
 
-import datetime
 import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from points.models import PointsClaim, SortingCheck
 from points.services.sorting import sorting_check_record, sorting_round_open
-from registry.codes import card_token
 from registry.models import Area
+from registry.services.codes import card_token
 from tests.factories import Role, make_household, make_staff
 from tests.points.factories import make_sorting_rules, photo_upload
 
@@ -26,7 +26,7 @@ def world(tree, client):
     households = [
         make_household(village, head_name=f"张{index}号", group=group) for index in range(12)
     ]
-    found = sorting_round_open(village=village, actor=scorer, held_on=datetime.date.today())
+    found = sorting_round_open(village=village, actor=scorer, held_on=timezone.localdate())
     return {"village": village, "scorer": scorer, "households": households, "round": found}
 
 

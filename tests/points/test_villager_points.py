@@ -7,7 +7,7 @@ from django.urls import reverse
 from wagtail.models import APIToken
 
 from points.services import points_award, points_spend
-from registry.services import villager_link
+from registry.services.register import villager_link
 from tests.factories import Role, UserFactory, make_household, make_staff
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from registry import codes
-from registry.codes import CodeRefused
+from registry.services import codes
+from registry.services.codes import CodeRefused
 from tests.factories import make_household, make_tree
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -12,8 +12,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 def test_one_phone_code_confirmed_at_two_counters_at_once_is_spent_once():
     household = make_household(make_tree()["villages"][0])
-    issued = codes.issue_phone_code(household)
-    scanned = codes.read_code(issued.token)
+    issued = codes.phone_code_issue(household)
+    scanned = codes.code_read(issued.token)
     barrier = threading.Barrier(8)
     outcomes = []
 
@@ -21,7 +21,7 @@ def test_one_phone_code_confirmed_at_two_counters_at_once_is_spent_once():
         try:
             barrier.wait()
             with transaction.atomic():
-                codes.consume_code(scanned, purpose="redemption")
+                codes.code_consume(scanned, purpose="redemption")
             outcomes.append("spent")
         except CodeRefused as refused:
             outcomes.append(refused.code)

@@ -8,7 +8,7 @@ from django.db import connection
 
 from registry.exceptions import RegisterError
 from registry.models import Household, User
-from registry.services import household_move, villager_account_for_phone
+from registry.services.register import household_move, villager_account_for_phone
 from tests.factories import make_household, make_tree
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from registry.exceptions import RegisterError
 from registry.models import Household, HouseholdEvent, Member
-from registry.services import household_merge, household_move, household_update
+from registry.services.register import household_merge, household_move, household_update
 from tests.factories import (
     MemberFactory,
     Role,

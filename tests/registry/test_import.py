@@ -19,14 +19,13 @@ from openpyxl import Workbook, load_workbook
 
 from registry.exceptions import RegisterError
 from registry.identity import id_number_check_digit
-from registry.importing import (
-    STORED_ERRORS_MAX,
-    register_export,
+from registry.importing.export import register_export, register_template_build
+from registry.importing.format import STORED_ERRORS_MAX
+from registry.importing.jobs import (
     register_import_apply,
     register_import_check,
     register_import_create,
     register_import_progress,
-    register_template_build,
 )
 from registry.models import (
     Area,

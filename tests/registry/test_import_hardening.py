@@ -8,7 +8,9 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from registry.importing import MAX_COLUMNS, register_export, register_import_check
+from registry.importing.export import register_export
+from registry.importing.format import MAX_COLUMNS
+from registry.importing.jobs import register_import_check
 from registry.models import HouseholdImport, Member
 from tests.factories import MemberFactory, make_household
 from tests.registry.test_import import (
@@ -153,3 +155,27 @@ def test_an_id_number_from_another_village_gets_a_neutral_error(village, other_v
     for telling in ("其他村", "别的村", "另一个村", "外村", other_village.name, "已有"):
         assert telling not in message
     assert id_number(7) not in str(job.errors)
+
+
+def test_date_styles_are_read_from_openpyxl():
+    """registry/importing/workbook.py reads openpyxl's private ``Workbook._date_formats`` (the
+    styles that format a number as a date); pyproject pins openpyxl's minor version for it. This
+    fails when a new openpyxl stops providing it: a birth date typed as an Excel date would be
+    read as a number."""
+    import datetime
+
+    from openpyxl import Workbook
+
+    from registry.importing.workbook import sheet_read
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "台账"
+    sheet.append(HEADER)
+    sheet.append(["1", "第1组", "东街1号", "张三", "户主", "", "", datetime.date(1956, 3, 2)])
+    sheet["H2"].number_format = "yyyy-mm-dd"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    read = sheet_read(buffer.getvalue(), lambda *progress: None)
+    assert read.errors == []
+    assert read.rows[0].birth_date == datetime.date(1956, 3, 2)

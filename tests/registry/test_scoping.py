@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from registry.models import Household, Member
 from registry.scoping import visible_to
-from registry.services import villager_link
+from registry.services.register import villager_link
 from tests.factories import Role, UserFactory, make_household, make_staff
 
 pytestmark = pytest.mark.django_db

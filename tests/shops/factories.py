@@ -88,7 +88,7 @@ def make_shop_world(*, balance: int = 100, stock: int = 100) -> dict:
 
 
 def make_villager(household: Household, phone: str = "13800000011") -> User:
-    from registry.services import villager_link
+    from registry.services.register import villager_link
 
     user = UserFactory(phone=phone, phone_verified=True)
     villager_link(user=user)
@@ -97,7 +97,7 @@ def make_villager(household: Household, phone: str = "13800000011") -> User:
 
 def redeem_soap(world: dict, key: str):
     """One soap for the world's household by its card, at its store, by its shopkeeper."""
-    from registry import codes
+    from registry.services import codes
     from shops.services.redemptions import redemption_confirm
 
     return redemption_confirm(
@@ -106,4 +106,4 @@ def redeem_soap(world: dict, key: str):
         code=codes.card_token(world["household"]),
         basket={world["soap"].pk: 1},
         idempotency_key=key,
-    )
+    ).redemption

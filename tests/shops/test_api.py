@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from points.models import Account
-from registry import codes
+from registry.services import codes
 from shops.models import CounterDevice, Redemption
 from shops.services.devices import counter_device_create
 from shops.services.stock import stock_mismatches
@@ -28,7 +28,7 @@ def device():
 
 def test_counter_device_previews_and_confirms_once(client, device):
     household = device["household"]
-    issued = codes.issue_phone_code(household)
+    issued = codes.phone_code_issue(household)
     preview = client.post(
         "/api/v1/counter/preview",
         {"code": issued.digits},
@@ -216,14 +216,14 @@ def test_a_retry_is_the_same_request_and_reports_its_own_balance(client, device)
     later = _confirm(client, device, codes.card_token(household), {soap: 1}, "later-key-000000001")
     assert later.json()["balance_after"] == 70
     # The same request: the same basket split differently, the household's phone code.
-    phone = codes.issue_phone_code(household).token
+    phone = codes.phone_code_issue(household).token
     retry = _confirm(client, device, phone, {soap: 2}, key)
     assert retry.status_code == 200, retry.content
     assert retry.json()["receipt_number"] == first.json()["receipt_number"]
     assert retry.json()["balance_after"] == 80
     assert Account.objects.get(household=household).balance == 70
     # The phone code was not spent by the retry.
-    assert codes.read_code(phone).household == household
+    assert codes.code_read(phone).household == household
 
 
 @pytest.mark.parametrize("change", ["code", "basket", "same_points", "quantity", "store"])
@@ -237,7 +237,7 @@ def test_a_used_key_with_another_request_is_refused_and_charges_nothing(client, 
     give_points(other, 100)
     code, basket, auth = codes.card_token(household), {soap: 2}, None
     if change == "code":
-        code = codes.issue_phone_code(other).token
+        code = codes.phone_code_issue(other).token
     elif change == "basket":
         basket = {oil: 1}
     elif change == "same_points":
@@ -262,7 +262,7 @@ def test_a_used_key_with_another_request_is_refused_and_charges_nothing(client, 
     assert stock_mismatches() == []
     if change == "code":
         # Nothing was spent: the other household's code still works.
-        assert codes.read_code(code).household == other
+        assert codes.code_read(code).household == other
     if change == "same_points":
         powder.refresh_from_db()
         assert powder.stock_on_hand == 5

@@ -5,9 +5,9 @@ import subprocess
 import pytest
 from django.urls import reverse
 
-from registry import codes
 from registry.models import ExportRecord, RoleAssignment
-from registry.services import roles_sync_groups
+from registry.services import codes
+from registry.services.register import role_groups_sync
 from shops.exceptions import ShopError
 from shops.models import CardPrintJob
 from shops.services.cards import card_print_request, cards_pdf
@@ -73,7 +73,7 @@ def test_printed_card_codes_decode_with_zbarimg(village_of_ten, tmp_path):
 def test_print_job_runs_as_a_task_with_progress_and_is_downloaded_once_recorded(
     client, village_of_ten, django_capture_on_commit_callbacks, settings, tmp_path
 ):
-    roles_sync_groups()
+    role_groups_sync()
     committee = village_of_ten["committee"]
     client.force_login(committee)
     with django_capture_on_commit_callbacks(execute=True):
@@ -107,7 +107,7 @@ def test_selected_households_and_scoping(village_of_ten):
 def test_reporting_a_card_lost_refuses_the_old_card_and_prints_the_new_one(
     client, village_of_ten, django_capture_on_commit_callbacks
 ):
-    roles_sync_groups()
+    role_groups_sync()
     household = village_of_ten["households"][0]
     old = codes.card_token(household)
     client.force_login(village_of_ten["committee"])
@@ -119,7 +119,7 @@ def test_reporting_a_card_lost_refuses_the_old_card_and_prints_the_new_one(
     household.refresh_from_db()
     assert household.card_version == 2
     with pytest.raises(codes.CodeRefused) as refused:
-        codes.read_code(old)
+        codes.code_read(old)
     assert refused.value.code == "revoked"
     job = CardPrintJob.objects.get()
     assert job.household_ids == [household.pk] and job.status == "done"

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from points.models import Account
-from registry import codes
+from registry.services import codes
 from shops.services.devices import counter_device_create
 from tests.shops.factories import make_shop_world
 

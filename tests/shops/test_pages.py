@@ -3,7 +3,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from registry import codes
+from registry.services import codes
 from shops.models import Redemption
 from tests.shops.factories import make_shop_world, make_shopkeeper, make_store, make_villager
 
@@ -26,7 +26,7 @@ def test_villager_code_page_shows_a_qr_and_a_number_that_refresh(client, world):
     html = response.content.decode()
     assert "<svg" in html
     digits = re.search(r'data-digits="(\d{8})"', html).group(1)
-    assert codes.read_code(digits).household == household
+    assert codes.code_read(digits).household == household
     fresh = client.get(reverse("household_code_new", args=[household.pk])).json()
     assert fresh["digits"] != digits and "<svg" in fresh["svg"] and "token" not in fresh
     status = reverse("household_code_status", args=[household.pk])
@@ -94,7 +94,7 @@ def test_receipts_are_private_to_the_household_and_the_store(client, world):
         code=redemption_code,
         basket={world["soap"].pk: 1},
         idempotency_key="p" * 32,
-    )
+    ).redemption
     url = reverse("shops:receipt", args=[redemption.receipt_number])
     stranger = make_shopkeeper(make_store(world["tree"]["villages"][1]))
     client.force_login(stranger)
@@ -112,7 +112,7 @@ def test_void_screen(client, world):
         code=codes.card_token(world["household"]),
         basket={world["soap"].pk: 1},
         idempotency_key="v" * 32,
-    )
+    ).redemption
     client.force_login(world["keeper"])
     url = reverse("shops:receipt_void", args=[redemption.receipt_number])
     assert client.get(url).status_code == 200
@@ -166,10 +166,10 @@ def test_shopkeeper_lands_on_the_counter(client, world):
 
 
 def test_work_desk_lists_only_the_admins_stores_and_records_a_delivery(client, world):
-    from registry.services import roles_sync_groups
+    from registry.services.register import role_groups_sync
     from tests.factories import make_staff, make_town
 
-    roles_sync_groups()
+    role_groups_sync()
     other_town = make_town(world["tree"]["district"], name="别的镇")
     from tests.factories import make_village
 

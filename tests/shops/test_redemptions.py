@@ -1,3 +1,4 @@
+import dataclasses
 import datetime
 
 import pytest
@@ -5,10 +6,11 @@ from django.utils import timezone
 
 from meijia import sms
 from points.models import Account, LedgerTransaction
-from registry import codes
+from registry.services import codes
 from shops.exceptions import ShopError
 from shops.models import Redemption, StoreMonth
 from shops.services.redemptions import (
+    Receipt,
     redemption_confirm,
     redemption_preview,
     redemption_void,
@@ -32,12 +34,12 @@ def confirm(world, code, basket, key="k" * 32, **kwargs):
         basket=basket,
         idempotency_key=key,
         **kwargs,
-    )
+    ).redemption
 
 
 def test_preview_shows_masked_name_balance_and_what_is_left_this_month():
     world = make_shop_world(balance=100)
-    issued = codes.issue_phone_code(world["household"])
+    issued = codes.phone_code_issue(world["household"])
     preview = redemption_preview(store=world["store"], actor=world["keeper"], code=issued.token)
     assert preview.masked_name == "张*明家"
     assert preview.balance == 100
@@ -46,14 +48,14 @@ def test_preview_shows_masked_name_balance_and_what_is_left_this_month():
     assert offers["食用油"].remaining == 2
     assert offers["肥皂"].remaining is None
     # Previewing spends nothing: the same code can be previewed and confirmed.
-    assert codes.read_code(issued.token).household == world["household"]
+    assert codes.code_read(issued.token).household == world["household"]
 
 
 def test_confirm_spends_points_stock_and_code_once_and_texts_the_household(
     django_capture_on_commit_callbacks,
 ):
     world = make_shop_world(balance=100, stock=10)
-    issued = codes.issue_phone_code(world["household"])
+    issued = codes.phone_code_issue(world["household"])
     preview = redemption_preview(store=world["store"], actor=world["keeper"], code=issued.token)
     basket = {world["soap"].pk: 2, world["oil"].pk: 1}
     with django_capture_on_commit_callbacks(execute=True):
@@ -81,10 +83,40 @@ def test_confirm_spends_points_stock_and_code_once_and_texts_the_household(
     assert refused.value.message
 
 
+def test_confirm_answers_a_receipt_with_its_lines_and_the_balance_its_posting_left():
+    world = make_shop_world(balance=100, stock=10)
+    card = codes.card_token(world["household"])
+    basket = {world["soap"].pk: 2}
+    receipt = redemption_confirm(
+        store=world["store"],
+        actor=world["keeper"],
+        code=card,
+        basket=basket,
+        idempotency_key="r" * 32,
+    )
+    assert isinstance(receipt, Receipt)
+    assert receipt.balance_after == balance(world["household"]) == 80
+    assert [(line.name, line.quantity) for line in receipt.lines] == [("肥皂", 2)]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        receipt.balance_after = 0  # type: ignore[misc]
+    # Spending on, then retrying the first request: its receipt keeps the balance it left.
+    confirm(world, card, {world["soap"].pk: 1}, key="s" * 32)
+    again = redemption_confirm(
+        store=world["store"],
+        actor=world["keeper"],
+        code=card,
+        basket=basket,
+        idempotency_key="r" * 32,
+    )
+    assert again.redemption.pk == receipt.redemption.pk
+    assert again.balance_after == 80 and balance(world["household"]) == 70
+    assert [(line.name, line.quantity) for line in again.lines] == [("肥皂", 2)]
+
+
 @pytest.mark.parametrize("typed", [False, True])
 def test_the_confirm_window_runs_from_that_codes_preview(typed):
     world = make_shop_world()
-    issued = codes.issue_phone_code(world["household"])
+    issued = codes.phone_code_issue(world["household"])
     text = issued.digits if typed else issued.token
     start = timezone.now()
     redemption_preview(store=world["store"], actor=world["keeper"], code=text, now=start)
@@ -96,7 +128,7 @@ def test_the_confirm_window_runs_from_that_codes_preview(typed):
 @pytest.mark.parametrize("typed", [False, True])
 def test_a_code_never_previewed_is_not_confirmed_after_its_minute(typed):
     world = make_shop_world(balance=100)
-    issued = codes.issue_phone_code(world["household"])
+    issued = codes.phone_code_issue(world["household"])
     later = timezone.now() + datetime.timedelta(seconds=150)
     with pytest.raises(ShopError) as refused:
         confirm(world, issued.digits if typed else issued.token, {world["soap"].pk: 1}, now=later)
@@ -121,7 +153,7 @@ def test_a_code_never_previewed_is_not_confirmed_after_its_minute(typed):
 def test_every_refusal_has_a_reason_and_changes_nothing(setup, reason):
     world = make_shop_world(balance=100, stock=3)
     household = world["household"]
-    issued = codes.issue_phone_code(household)
+    issued = codes.phone_code_issue(household)
     store, actor = world["store"], world["keeper"]
     basket = {world["soap"].pk: 1}
     now = None
@@ -168,7 +200,7 @@ def test_every_refusal_has_a_reason_and_changes_nothing(setup, reason):
     assert stock_mismatches() == []
     # Nothing was spent: the code still works (unless it expired).
     if setup != "expired":
-        assert codes.read_code(issued.token).household == household
+        assert codes.code_read(issued.token).household == household
 
 
 def test_monthly_limit_counts_earlier_redemptions_but_not_voided_ones():
@@ -186,7 +218,7 @@ def test_revoked_card_is_refused_at_preview_and_confirm():
     world = make_shop_world()
     household = world["household"]
     old = codes.card_token(household)
-    codes.report_card_lost(actor=None, household=household)
+    codes.card_reissue(actor=None, household=household)
     for call in (
         lambda: redemption_preview(store=world["store"], actor=world["keeper"], code=old),
         lambda: confirm(world, old, {world["soap"].pk: 1}),

@@ -8,8 +8,8 @@ from django.db import connection
 from django.db.models import Sum
 
 from points.models import Account, Posting
-from registry import codes
-from registry.codes import _CARD, _PHONE  # noqa: PLC2701 - the test re-signs with another key
+from registry.services import codes
+from registry.services.codes import _CARD, _PHONE  # noqa: PLC2701 - the test re-signs with another key
 from shops.exceptions import ShopError
 from shops.models import Redemption
 from shops.services.redemptions import redemption_confirm, redemption_preview
@@ -60,7 +60,7 @@ def test_one_dynamic_code_confirmed_from_two_stores_at_once_redeems_once():
     from shops.services.stock import stock_move
 
     stock_move(item=other_item, quantity=10, kind="delivery", actor=None)
-    issued = codes.issue_phone_code(household)
+    issued = codes.phone_code_issue(household)
     counters = [
         (world["store"], world["keeper"], {world["soap"].pk: 1}),
         (other, other_keeper, {other_item.pk: 1}),
@@ -74,7 +74,7 @@ def test_one_dynamic_code_confirmed_from_two_stores_at_once_redeems_once():
             code=issued.token,
             basket=basket,
             idempotency_key=f"two-stores-{index}-0000000000",
-        ).pk
+        ).redemption.pk
 
     outcomes = run_together(2, work)
     assert sorted(kind for kind, _value in outcomes) == ["ok", "refused"]
@@ -87,7 +87,7 @@ def test_one_dynamic_code_confirmed_from_two_stores_at_once_redeems_once():
 def test_the_same_key_retried_100_times_in_parallel_redeems_once():
     world = make_shop_world(balance=100)
     household = world["household"]
-    issued = codes.issue_phone_code(household)
+    issued = codes.phone_code_issue(household)
     preview = redemption_preview(store=world["store"], actor=world["keeper"], code=issued.token)
 
     def work(_index):
@@ -97,7 +97,7 @@ def test_the_same_key_retried_100_times_in_parallel_redeems_once():
             code=issued.token,
             basket={world["soap"].pk: 2},
             idempotency_key=preview.idempotency_key,
-        ).pk
+        ).redemption.pk
 
     # 100 tries from 50 threads at once (PostgreSQL here allows 100 connections for everyone).
     outcomes = run_together(50, work, rounds=2)
@@ -125,7 +125,7 @@ def test_twenty_shopkeepers_on_one_household_never_overspend():
             code=card,
             basket={world["soap"].pk: 3},
             idempotency_key=f"twenty-{index:02d}-0000000000",
-        ).pk
+        ).redemption.pk
 
     outcomes = run_together(20, work)
     done = [value for kind, value in outcomes if kind == "ok"]
@@ -152,7 +152,7 @@ def test_twenty_shopkeepers_run_out_of_points_before_stock():
             code=card,
             basket={world["soap"].pk: 3},
             idempotency_key=f"poor-{index:02d}-00000000000",
-        ).pk
+        ).redemption.pk
 
     outcomes = run_together(20, work)
     assert sum(1 for kind, _value in outcomes if kind == "ok") == 7
@@ -203,7 +203,7 @@ def test_expired_altered_resigned_and_revoked_codes_are_refused():
             )
         return refused.value.code
 
-    issued = codes.issue_phone_code(household)
+    issued = codes.phone_code_issue(household)
     late = timezone.now() + datetime.timedelta(minutes=6)
     assert attempt(issued.token, "expired-00000000", now=late) == "expired"
     for token in (issued.token, codes.card_token(household)):
@@ -217,7 +217,7 @@ def test_expired_altered_resigned_and_revoked_codes_are_refused():
             "bad_signature"
         )
     old_card = codes.card_token(household)
-    codes.report_card_lost(actor=None, household=household)
+    codes.card_reissue(actor=None, household=household)
     assert attempt(old_card, "revoked-000000000") == "revoked"
     assert Redemption.objects.count() == 0
     assert Account.objects.get(household=household).balance == 1000
@@ -258,6 +258,8 @@ def test_counter_statements_are_prepared_once_per_connection():
     with CaptureQueriesContext(connection) as captured:
         redeem_soap(world, "prep-2" + "x" * 20)
     assert all(query["sql"] for query in captured.captured_queries)
+    # The prepared call's own text is in the log (psycopg's _send_query_prepared override).
+    assert any("meijia_redemption_confirm(" in query["sql"] for query in captured.captured_queries)
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]

@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from registry import codes
 from registry.models import ExportRecord
-from registry.services import roles_sync_groups
+from registry.services import codes
+from registry.services.register import role_groups_sync
 from shops.exceptions import ShopError
 from shops.models import Redemption, StoreMonth
 from shops.services.redemptions import redemption_confirm, redemption_void
@@ -27,7 +27,7 @@ def month_of_sales():
     made = [
         redemption_confirm(
             store=store, actor=keeper, code=card, basket=basket, idempotency_key=f"s{index}" * 10
-        )
+        ).redemption
         for index, basket in enumerate(
             [
                 {world["soap"].pk: 2, world["oil"].pk: 1},
@@ -79,7 +79,7 @@ def test_settling_a_month_closes_it_to_voids(month_of_sales):
 
 
 def test_statement_pages_and_exports_are_recorded(client, month_of_sales):
-    roles_sync_groups()
+    role_groups_sync()
     world = month_of_sales
     month = world["month"]
     client.force_login(world["town_admin"])

@@ -17,8 +17,8 @@ from schemathesis.checks import CHECKS, load_all_checks
 from wagtail.models import APIToken
 
 from points.models import Account, Posting
-from points.selectors import ledger_problems_list
-from registry import codes
+from points.selectors.ledger import ledger_problems_list
+from registry.services import codes
 from shops.models import Redemption
 from shops.services.devices import counter_device_create
 from shops.services.stock import stock_mismatches
@@ -118,7 +118,7 @@ def test_the_counter_flow_from_the_schema_alone(api_schema, world):
                 if kind == "card":
                     case.body["code"] = codes.card_token(household)
                 elif kind is not None:
-                    issued = codes.issue_phone_code(household)
+                    issued = codes.phone_code_issue(household)
                     case.body["code"] = issued.token if kind == "phone" else issued.digits
 
     CounterFlow.run(

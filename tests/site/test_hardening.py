@@ -12,7 +12,6 @@ from django.urls import reverse
 from points.models import SortingCheck
 from points.services.publicity import objection_raise
 from points.services.sorting import sorting_round_open
-from registry import codes
 from registry.params import (
     BadInput,
     date_param,
@@ -22,6 +21,7 @@ from registry.params import (
     month_param,
     safe_next,
 )
+from registry.services import codes
 from tests.factories import Role, make_household, make_staff
 from tests.points.factories import make_sorting_rules
 from tests.points.test_appraisals import (

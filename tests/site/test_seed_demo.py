@@ -274,7 +274,7 @@ def test_id_numbers_and_phones_stay_unique_up_to_the_maximum():
 @pytest.mark.django_db
 def test_demo_points_are_recorded_approved_and_idempotent():
     from points.models import LedgerTransaction, PointsClaim
-    from points.selectors import ledger_problems_list
+    from points.selectors.ledger import ledger_problems_list
 
     call_command("seed_demo", households=200, quiet=True)
     paid = LedgerTransaction.objects.count()

@@ -31,7 +31,7 @@ from campaigns.demo import seed_campaign_site
 from meijia import demo_names as data
 from registry.identity import id_number_check_digit
 from registry.models import Area, Household, HouseholdEvent, Member, RoleAssignment, User
-from registry.services import role_assign, villager_link
+from registry.services.register import role_assign, villager_link
 
 SEED = 20260101
 # Ages are counted at the end of this year, not today, so that reruns never drift.

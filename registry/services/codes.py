@@ -9,9 +9,9 @@ Two kinds of code name a household:
   with an 8-digit number under the QR for typing when a camera fails.
 
 Tokens are opaque (no name, number or phone in them) and use QR's alphanumeric alphabet so the
-printed squares stay small. Scanners call :func:`read_code` to look a code up (it spends
-nothing), :func:`record_preview` when a counter has shown the household to the shopkeeper, and
-:func:`consume_code` inside their own ``transaction.atomic`` when the code is spent, so a
+printed squares stay small. Scanners call :func:`code_read` to look a code up (it spends
+nothing), :func:`code_preview_record` when a counter has shown the household to the shopkeeper, and
+:func:`code_consume` inside their own ``transaction.atomic`` when the code is spent, so a
 rolled-back redemption leaves the code usable.
 
 A phone code is **valid** while it is live (``PHONE_CODE_TTL`` after it was issued) or, once a
@@ -104,7 +104,7 @@ def card_token(household: Household) -> str:
     return _encode(_CARD, struct.pack(">IH", household.pk, household.card_version))
 
 
-def issue_phone_code(
+def phone_code_issue(
     household: Household, *, now: datetime.datetime | None = None
 ) -> IssuedPhoneCode:
     """A fresh dynamic code for the villager's phone page."""
@@ -196,7 +196,7 @@ def _used() -> CodeRefused:
     return CodeRefused("used", _("This code has already been used. Ask for a new one."))
 
 
-def read_code(
+def code_read(
     text: str,
     *,
     actor: User | None = None,
@@ -286,18 +286,18 @@ def code_household_id(text: str) -> int | None:
     return rows.values_list("household_id", flat=True).first()
 
 
-def record_preview(scanned: ScannedCode, *, now: datetime.datetime | None = None) -> None:
+def code_preview_record(scanned: ScannedCode, *, now: datetime.datetime | None = None) -> None:
     """A counter has shown the household behind ``scanned``: a phone code's confirmation grace
     starts now (at its first preview only; previewing again does not extend it). Spends
     nothing; a card code has no grace and nothing is recorded."""
-    if scanned.kind != "phone":
+    if scanned.kind != "phone" or scanned.phone_code_id is None:
         return
     PhoneCode.objects.filter(pk=scanned.phone_code_id, previewed_at__isnull=True).update(
         previewed_at=now or timezone.now()
     )
 
 
-def consume_code(
+def code_consume(
     scanned: ScannedCode, *, purpose: str, now: datetime.datetime | None = None
 ) -> None:
     """Spend a scanned code inside the caller's transaction. A phone code is used once; a card
@@ -313,6 +313,7 @@ def consume_code(
                 _("This card was reported lost. Please use the new card or the phone code."),
             )
         return
+    assert scanned.phone_code_id is not None  # a phone code's scan names its row
     # The conditional UPDATE is the single-use guard: of two concurrent confirmations of one
     # code, the database lets exactly one row change; the other sees zero rows and is refused.
     # It also re-checks validity at the moment of spending: live, or within its preview's grace.
@@ -326,7 +327,7 @@ def consume_code(
         raise _used()
 
 
-def report_card_lost(*, actor: User | None, household: Household, note: str = "") -> int:
+def card_reissue(*, actor: User | None, household: Household, note: str = "") -> int:
     """Reissue the household's card: the version goes up and every older card is refused."""
     with transaction.atomic():
         locked = Household.objects.select_for_update().get(pk=household.pk)
@@ -343,7 +344,7 @@ def report_card_lost(*, actor: User | None, household: Household, note: str = ""
     return locked.card_version
 
 
-def purge_phone_codes(*, older_than: datetime.timedelta = datetime.timedelta(hours=1)) -> int:
+def phone_codes_purge(*, older_than: datetime.timedelta = datetime.timedelta(hours=1)) -> int:
     """Delete phone codes that expired long enough ago that nobody can confirm them."""
     deleted, _counts = PhoneCode.objects.filter(expires_at__lt=timezone.now() - older_than).delete()
     return deleted

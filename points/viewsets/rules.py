@@ -25,7 +25,7 @@ from wagtail.admin.widgets import AdminDateInput
 from wagtail.permission_policies.base import BasePermissionPolicy
 
 from points.models import EarningRule, EarningRuleVersion
-from points.selectors_rules import (
+from points.selectors.rules import (
     last_month,
     local_today,
     rule_preview,

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from points.exceptions import LedgerError
-from points.images import ImageRefused, photo_save
+from points.exceptions import ScoringError
+from points.images import photo_save
 from points.models import SortingCheck, SortingRound
-from points.selectors_sorting import (
+from points.selectors.sorting import (
     household_search,
     scoring_villages,
     sorting_round_get,
@@ -26,10 +26,11 @@ from points.selectors_sorting import (
     sorting_round_sheet,
 )
 from points.services.sorting import sorting_check_record, sorting_round_open
-from registry.codes import CodeRefused, read_code
+from registry.exceptions import Refusal
 from registry.models import Area, Household
 from registry.params import id_param, safe_next
 from registry.permissions import Action, Kind, may
+from registry.services.codes import CodeRefused, code_read
 
 
 def _scorer(request: HttpRequest) -> None:
@@ -71,7 +72,7 @@ def round_open(request: HttpRequest) -> HttpResponse:
     )
     try:
         found = sorting_round_open(village=village, actor=request.user)
-    except LedgerError as error:
+    except Refusal as error:
         messages.error(request, error.message)
         return redirect("points:sorting_rounds")
     return redirect("points:sorting_round", pk=found.pk)
@@ -105,7 +106,7 @@ def round_find(request: HttpRequest, pk: int) -> HttpResponse:
     code = request.GET.get("code", "").strip()
     if code:
         try:
-            scanned = read_code(code, actor=request.user)
+            scanned = code_read(code, actor=request.user)
         except CodeRefused as error:
             messages.error(request, error.message)
             return redirect("points:sorting_round", pk=found.pk)
@@ -163,7 +164,7 @@ def round_grade(request: HttpRequest, pk: int) -> HttpResponse:
     )
     try:
         if household is None:
-            raise LedgerError("wrong_village", _("This household is not in the round's village."))
+            raise ScoringError("wrong_village", _("This household is not in the round's village."))
         photo = None
         if request.FILES.get("photo"):
             photo = photo_save(
@@ -178,7 +179,7 @@ def round_grade(request: HttpRequest, pk: int) -> HttpResponse:
             note=request.POST.get("note", ""),
             photo=photo,
         )
-    except (LedgerError, ImageRefused) as error:
+    except Refusal as error:
         if _wants_json(request):
             return JsonResponse(
                 {"ok": False, "code": error.code, "message": error.message}, status=409

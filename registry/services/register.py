@@ -240,11 +240,11 @@ def villager_link(*, user: User) -> list[int]:
     return household_ids
 
 
-def roles_sync_groups() -> None:
+def role_groups_sync() -> None:
     """Create one auth group per role holding that role's model permissions (idempotent)."""
     for role, perms in MODEL_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=f"meijia:{role}")
-        wanted = []
+        wanted: list[Permission] = []
         for perm in perms:
             app_label, codename = perm.split(".")
             wanted.extend(

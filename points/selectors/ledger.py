@@ -25,6 +25,8 @@ def _household_problems(account: Account, postings: Iterator[Posting]) -> list[d
             problems.append({"code": "sequence_gap", "account": account.pk, "posting": posting.pk})
         if posting.prev_hash != prev_hash or posting.balance_after != running:
             problems.append({"code": "chain_broken", "account": account.pk, "posting": posting.pk})
+        # A household's postings always carry their place in the chain.
+        assert posting.sequence is not None and posting.balance_after is not None
         digest = posting_hash(
             prev_hash=posting.prev_hash,
             account_id=account.pk,

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from registry import codes
 from registry.permissions import Action, Kind, may
 from registry.qr import qr_svg
+from registry.services import codes
 from shops import selectors
 from shops.exceptions import ShopError
 from shops.forms import CodeForm, StockMoveForm, VoidForm
@@ -29,7 +29,7 @@ from shops.services.stock import stock_move
 
 
 def _issued(household) -> dict:
-    issued = codes.issue_phone_code(household)
+    issued = codes.phone_code_issue(household)
     return {
         "svg": qr_svg(issued.token),
         "digits": issued.digits,
@@ -149,7 +149,7 @@ def counter_confirm(request: HttpRequest, store_id: int) -> HttpResponse:
     code = request.POST.get("code", "")
     basket = _parse_quantities(request.POST)
     try:
-        redemption = redemption_confirm(
+        receipt = redemption_confirm(
             store=store,
             actor=request.user,
             code=code,
@@ -169,7 +169,7 @@ def counter_confirm(request: HttpRequest, store_id: int) -> HttpResponse:
         }:
             return _basket(request, store, code, basket)
         return redirect("shops:counter", store_id=store.pk)
-    return redirect("shops:receipt", receipt_number=redemption.receipt_number)
+    return redirect("shops:receipt", receipt_number=receipt.redemption.receipt_number)
 
 
 # --- Receipts and voids -------------------------------------------------------------------------

@@ -15,8 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from points.exceptions import LedgerError
-from points.images import ImageRefused, photo_save
+from points.images import photo_save
 from points.models import (
     AppraisalCampaign,
     AppraisalResult,
@@ -24,8 +23,8 @@ from points.models import (
     Commendation,
     Objection,
 )
-from points.selectors_scoring import publicity_list
-from points.selectors_sorting import scoring_villages
+from points.selectors.scoring import publicity_list
+from points.selectors.sorting import scoring_villages
 from points.services.appraisals import (
     DEFAULT_CRITERIA,
     DEFAULT_LEVELS,
@@ -39,6 +38,7 @@ from points.services.commendations import (
     commendation_reject,
 )
 from points.services.publicity import objection_raise, objection_resolve
+from registry.exceptions import Refusal
 from registry.models import Area, Household, Member
 from registry.params import date_param, id_param, safe_next
 from registry.permissions import Action, Kind, household_ids, may
@@ -119,7 +119,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
             criteria=criteria,
             levels=levels or DEFAULT_LEVELS,
         )
-    except LedgerError as error:
+    except Refusal as error:
         messages.error(request, error.message)
         return redirect("points:campaigns")
     return redirect("points:campaign", pk=campaign.pk)
@@ -195,7 +195,7 @@ def campaign_score(request: HttpRequest, pk: int, household: int) -> HttpRespons
                 note=request.POST.get("note", ""),
                 photos=photos,
             )
-        except (LedgerError, ImageRefused) as error:
+        except Refusal as error:
             messages.error(request, error.message)
             return redirect("points:campaign_score", pk=pk, household=household)
         messages.success(request, _("Scores saved."))
@@ -225,7 +225,7 @@ def campaign_verify(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         appraisal_verify(campaign=campaign, actor=request.user)
         messages.success(request, _("Verified: the results are now in publicity."))
-    except LedgerError as error:
+    except Refusal as error:
         messages.error(request, error.message)
     return redirect("points:campaign", pk=pk)
 
@@ -248,7 +248,7 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
             resolution=request.POST.get("resolution", ""),
         )
         messages.success(request, _("Answered."))
-    except LedgerError as error:
+    except Refusal as error:
         messages.error(request, error.message)
     return redirect(safe_next(request, request.POST.get("next"), "points:campaigns"))
 
@@ -291,7 +291,7 @@ def objection_create(request: HttpRequest) -> HttpResponse:
     try:
         objection_raise(target=target, actor=request.user, reason=request.POST.get("reason", ""))
         messages.success(request, _("Your objection was sent. The committee will answer here."))
-    except LedgerError as error:
+    except Refusal as error:
         messages.error(request, error.message)
     return redirect("points:publicity")
 
@@ -352,7 +352,7 @@ def commendation_create(request: HttpRequest) -> HttpResponse:
             photo=photo,
         )
         messages.success(request, _("Nominated: the town will decide."))
-    except (LedgerError, ImageRefused) as error:
+    except Refusal as error:
         messages.error(request, error.message)
     return redirect("points:commendations")
 
@@ -376,6 +376,6 @@ def commendation_decide(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             commendation_approve(commendation=item, actor=request.user)
             messages.success(request, _("Approved: the publicity has started."))
-    except LedgerError as error:
+    except Refusal as error:
         messages.error(request, error.message)
     return redirect("points:commendations")

@@ -8,9 +8,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from points.exceptions import LedgerError
 from points.models import PointsClaim
 from points.services.claims import claim_approve, claim_reject
+from registry.exceptions import Refusal
 from registry.permissions import Action, Kind, may
 from registry.scoping import visible_to
 
@@ -45,6 +45,6 @@ def claim_decide(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             claim_approve(claim=claim, approver=request.user)
             messages.success(request, _("Approved: the points are in the household's account."))
-    except LedgerError as error:
+    except Refusal as error:
         messages.error(request, error.message)
     return redirect("points_claims:queue")

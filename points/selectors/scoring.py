@@ -234,6 +234,8 @@ def publicity_list(*, area: Area, today: datetime.date | None = None) -> list[Pu
     ):
         by_campaign[result.campaign_id].append(result)
     for campaign in campaigns:
+        # Campaigns in publicity have their dates; results listed have a level (filtered above).
+        assert campaign.publicity_starts_on and campaign.publicity_ends_on
         notices.append(
             PublicityNotice(
                 kind="appraisal",
@@ -246,7 +248,7 @@ def publicity_list(*, area: Area, today: datetime.date | None = None) -> list[Pu
                         target="result",
                         target_id=result.pk,
                         name=_household_name(result.household),
-                        result=f"{result.level.name} · {result.total:.1f}",
+                        result=f"{result.level.name if result.level else ''} · {result.total:.1f}",
                         citation="",
                         has_open_objection=result.pk in open_results,
                     )

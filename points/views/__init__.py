@@ -1,0 +1,1 @@
+"""Phone pages of points by topic: appraisals and commendations, the approval queue, sorting."""

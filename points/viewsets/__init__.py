@@ -1,0 +1,1 @@
+"""Work-desk screens of points: earning rules, the expiry policy."""

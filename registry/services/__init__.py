@@ -1,0 +1,1 @@
+"""Writes of the register (households, members, roles, accounts) and household codes."""
