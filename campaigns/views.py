@@ -18,6 +18,7 @@ from registry.params import safe_next
 from registry.permissions import Action, Kind, may
 from registry.scoping import visible_to
 from registry.selectors import household_list_for_villager
+from supervision.selectors import village_orders_public
 
 
 def _villager_household(request: HttpRequest) -> Household:
@@ -132,3 +133,18 @@ def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:40]
     results = selectors.page_search(query=query) if query else []
     return render(request, "campaigns/search.html", {"query": query, "results": results})
+
+
+@login_required
+def village_orders(request: HttpRequest) -> HttpResponse:
+    """村务公开: the work orders of the villager's own village (what, status, deadline and, once
+    accepted, the photos of the fix); never a household or a person."""
+    households = list(household_list_for_villager(user=request.user))
+    if not households:
+        raise Http404
+    village = households[0].village
+    return render(
+        request,
+        "campaigns/village_orders.html",
+        {"village": village, "orders": village_orders_public(village=village)},
+    )

@@ -332,6 +332,11 @@ MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_STORES,
         "shops.add_districtitem",
         "shops.change_districtitem",
+        *(
+            f"supervision.{verb}_{model}"
+            for model in ("checklistitem", "category", "liaison", "team")
+            for verb in ("add", "change", "view")
+        ),
     ),
     Role.TOWN_ADMIN: (*_REGISTER, *_STORES),
     Role.COMMITTEE: tuple(_REGISTER),
