@@ -138,13 +138,9 @@ def search(request: HttpRequest) -> HttpResponse:
 @login_required
 def village_orders(request: HttpRequest) -> HttpResponse:
     """村务公开: the work orders of the villager's own village (what, status, deadline and, once
-    accepted, the photos of the fix); never a household or a person."""
+    accepted, the photos of the fix); never a household or a person. Someone who is no village's
+    villager gets the page with nothing on it."""
     households = list(household_list_for_villager(user=request.user))
-    if not households:
-        raise Http404
-    village = households[0].village
-    return render(
-        request,
-        "campaigns/village_orders.html",
-        {"village": village, "orders": village_orders_public(village=village)},
-    )
+    village = households[0].village if households else None
+    orders = village_orders_public(village=village) if village else []
+    return render(request, "campaigns/village_orders.html", {"village": village, "orders": orders})

@@ -92,7 +92,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     """District and town overview: each town's (or village's) orders by status, late ones."""
-    areas = areas_visible_to(request.user, kind=Kind.WORK_ORDER).filter(
+    areas = areas_visible_to(request.user, kind=Kind.INSPECTION).filter(
         level__in=[Area.Level.DISTRICT, Area.Level.TOWN]
     )
     area = None

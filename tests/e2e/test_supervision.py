@@ -83,7 +83,7 @@ def test_inspection_round_to_rectification_to_the_village_page(browser, live_ser
     done.locator("input[name=photos]").set_input_files(_photo("after.jpg", "green"))
     done.locator("input[name=note]").fill("已清理干净")
     done.locator("button.move-done").click()
-    phone.wait_for_load_state()
+    phone.locator(".timeline li").nth(1).wait_for()
     order.refresh_from_db()
     assert order.status == WorkOrder.Status.DONE
     screenshot(phone, "supervision-2-done")
@@ -94,7 +94,7 @@ def test_inspection_round_to_rectification_to_the_village_page(browser, live_ser
     sign_in_staff(phone, inspector.username)
     phone.goto(f"/supervision/orders/{order.pk}/")
     phone.locator("button.move-accept").click()
-    phone.wait_for_load_state()
+    phone.locator(".timeline li").nth(2).wait_for()
     order.refresh_from_db()
     assert order.status == WorkOrder.Status.CHECKED
     assert phone.locator(".timeline li").count() == 3
