@@ -64,7 +64,13 @@ def test_inspection_round_to_rectification_to_the_village_page(browser, live_ser
     item.locator("input[name=note]").fill("村西路口柴草堆")
     item.locator("input[name=photos]").set_input_files(_photo("before.jpg", "brown"))
     item.locator("button.grade-fail").click()
-    phone.locator(f'[data-item="{piles.pk}"].recorded:not(.queued) .tag.fail').wait_for()
+    answered = phone.locator(
+        f'[data-item="{piles.pk}"].recorded:not(.queued) .tag.fail, [data-sync-errors] li'
+    )
+    answered.first.wait_for()
+    assert phone.locator("[data-sync-errors] li").count() == 0, phone.locator(
+        "[data-sync-errors]"
+    ).inner_text()
     screenshot(phone, "supervision-1-round")
     result = ItemResult.objects.get()
     order = WorkOrder.objects.get()

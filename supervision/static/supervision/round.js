@@ -169,7 +169,7 @@
     var entry = {
       key: form.elements.key.value || newKey(),
       url: form.action,
-      item: form.elements.item.value,
+      item: form.elements.namedItem("item").value,  // .item is the collection's own method
       result: button.value,
       label: button.textContent.trim(),
       name: form.dataset.name,
