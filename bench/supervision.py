@@ -53,7 +53,7 @@ def build_district(name: str, towns: int, orders: int) -> dict:
     from django.utils import timezone
 
     from registry.models import Area, RoleAssignment, User
-    from registry.services import role_assign
+    from registry.services.register import role_assign
     from supervision.models import Category, WorkOrder
 
     district = Area.add_root(name=name, code=_code(), level="district", kind="district")

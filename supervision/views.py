@@ -17,8 +17,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from points.exceptions import LedgerError
 from points.images import ImageRefused
+from registry.exceptions import Refusal
 from registry.models import Area
 from registry.params import BadInput, id_param
 from registry.permissions import Action, Kind, may
@@ -165,7 +165,7 @@ def order_deduct(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(request, pk)
     try:
         work_order_household_deduct(order=order, actor=request.user)
-    except (WorkOrderError, LedgerError) as error:
+    except Refusal as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("The deduction waits for a second person's approval."))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from points.models import PointsClaim
-from points.selectors_rules import rule_for
+from points.selectors.rules import rule_for
 from points.services.claims import claim_record
 from points.services.ledger import Source
 from registry.models import User
@@ -33,11 +33,12 @@ def work_order_household_deduct(
     """Record the household's deduction for ``order`` as a points claim waiting for a second
     person (or paid at once where the rule allows). Once per order: a retry returns the first
     claim. Locks the order row, then points takes its own locks when the claim is paid.
-    Raises WorkOrderError (no_household, no_rule) or points' LedgerError (not_in_scope …)."""
-    if order.household_id is None:
+    Raises WorkOrderError (no_household, no_rule) or points' ScoringError (not_in_scope …)."""
+    household = order.household if order.household_id is not None else None
+    if household is None:
         raise WorkOrderError("no_household", _("This work order names no household."))
     on = on or timezone.localdate()
-    version = rule_for(area=order.household.village, code=rule_code, on=on)
+    version = rule_for(area=household.village, code=rule_code, on=on)
     if version is None:
         raise WorkOrderError(
             "no_rule", _("No earning rule for inspection deductions holds in this village.")
@@ -45,7 +46,7 @@ def work_order_household_deduct(
     with transaction.atomic():
         order = WorkOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
         claim = claim_record(
-            household=order.household,
+            household=household,
             version=version,
             actor=actor,
             idempotency_key=f"workorder-deduct:{order.pk}",

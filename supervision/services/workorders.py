@@ -51,7 +51,8 @@ def may_act(user: User | None, order: WorkOrder) -> bool:
         return False
     if order.assignee_user_id == user.pk:
         return True
-    if order.assignee_team_id and order.assignee_team.members.filter(pk=user.pk).exists():
+    team = order.assignee_team if order.assignee_team_id else None
+    if team is not None and team.members.filter(pk=user.pk).exists():
         return True
     return bool(
         order.assignee_area_id and may(user, Kind.RECTIFICATION, Action.WRITE, order.assignee_area)
@@ -76,10 +77,12 @@ def may_move(user: User | None, order: WorkOrder, transition: Transition) -> boo
 def _actors(order: WorkOrder) -> list[User]:
     """The people who must act: messages go to them."""
     people: dict[int, User] = {}
-    if order.assignee_user_id:
-        people[order.assignee_user_id] = order.assignee_user
-    if order.assignee_team_id:
-        for user in order.assignee_team.members.filter(is_active=True):
+    person = order.assignee_user if order.assignee_user_id else None
+    if person is not None:
+        people[person.pk] = person
+    team = order.assignee_team if order.assignee_team_id else None
+    if team is not None:
+        for user in team.members.filter(is_active=True):
             people[user.pk] = user
     if order.assignee_area_id:
         staff = User.objects.filter(
@@ -106,9 +109,10 @@ def _administrators_above(area: Area) -> list[User]:
     nearest: int | None = None
     people: dict[int, User] = {}
     for assignment in assignments:
+        depth = assignment.area.depth if assignment.area is not None else None
         if nearest is None:
-            nearest = assignment.area.depth
-        if assignment.area.depth != nearest:
+            nearest = depth
+        if depth != nearest:
             break
         people[assignment.user_id] = assignment.user
     return list(people.values())

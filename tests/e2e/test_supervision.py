@@ -2,12 +2,12 @@
 location); the committee finds the order in 我的整改 and uploads the after-photo; the inspector
 accepts it; the villagers see it, with the photo of the fix, on their village's page."""
 
-import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
-from registry.services import villager_link
+from registry.services.register import villager_link
 from supervision.models import Category, ChecklistItem, ItemResult, WorkOrder
 from supervision.services.inspections import round_plan
 from tests.e2e.helpers import phone_page, sign_in_staff, sign_in_villager
@@ -42,7 +42,7 @@ def test_inspection_round_to_rectification_to_the_village_page(browser, live_ser
     found = round_plan(
         area=tree["town"],
         name="十二月督查",
-        planned_on=dt.date.today(),
+        planned_on=timezone.localdate(),
         villages=[village],
         actor=inspector,
     )

@@ -4,7 +4,7 @@ import datetime as dt
 import itertools
 
 from registry.models import Area, User
-from registry.services import role_assign
+from registry.services.register import role_assign
 from supervision.models import Category, Team
 from tests.factories import Role, make_household, make_tree
 

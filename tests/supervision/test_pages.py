@@ -12,7 +12,7 @@ from points.models import PointsClaim
 from points.services.claims import claim_approve
 from points.services.rules import rule_create
 from registry.models import ExportRecord
-from registry.services import villager_link
+from registry.services.register import villager_link
 from supervision.models import ChecklistItem, ItemResult, WorkOrder
 from supervision.services.inspections import round_plan
 from supervision.services.workorders import work_order_create
