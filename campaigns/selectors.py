@@ -15,6 +15,7 @@ from campaigns.models import (
     CampaignPage,
     DistrictHomePage,
     EventPage,
+    LessonCompletion,
     LessonPage,
     OfflineClassPage,
     SectionPage,
@@ -185,6 +186,29 @@ def class_page_state(*, page: OfflineClassPage, user) -> dict:
         area = page.area
         state["may_organise"] = bool(area and may(user, Kind.CLASS_SESSION, Action.WRITE, area))
     return state
+
+
+def lesson_page_state(*, page: LessonPage, user) -> dict:
+    """For a signed-in villager: whether their household finished the lesson, when, and the
+    points it earned (0 when no rule paid; a lesson is paid once per household)."""
+    if not getattr(user, "is_authenticated", False):
+        return {"completion": None}
+    from points.selectors import household_points_from_source
+    from registry.selectors import household_list_for_villager
+
+    completion = (
+        LessonCompletion.objects.filter(
+            lesson=page, household__in=household_list_for_villager(user=user)
+        )
+        .select_related("household")
+        .first()
+    )
+    earned = None
+    if completion is not None:
+        earned = household_points_from_source(
+            household=completion.household, source_type="lesson", source_id=page.pk
+        )
+    return {"completion": completion, "earned": earned}
 
 
 def rules_for_page(*, page: Page) -> list:

@@ -379,6 +379,13 @@ class LessonPage(ContentPage):
     search_text_fields = ("title", "summary", "body")
     template = "campaigns/lesson_page.html"
 
+    def get_context(self, request, *args, **kwargs):
+        from campaigns import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(selectors.lesson_page_state(page=self, user=request.user))
+        return context
+
     class Meta:
         verbose_name = _("online lesson")
         verbose_name_plural = _("online lessons")
