@@ -119,11 +119,12 @@ def store_day_summary(*, store: Store, day: datetime.date) -> DaySummary:
     the net quantity of each item. Two queries whatever the day's size."""
     start, end = _day_bounds(day)
     made = Redemption.objects.filter(store=store, created_at__gte=start, created_at__lt=end)
+    voided = Q(voided_at__isnull=False)
     totals = made.aggregate(
-        redemptions=Count("pk"),
-        points=Coalesce(Sum("points"), 0),
-        voids=Count("pk", filter=Q(voided_at__isnull=False)),
-        voided_points=Coalesce(Sum("points", filter=Q(voided_at__isnull=False)), 0),
+        count=Count("pk"),
+        points_sum=Coalesce(Sum("points"), 0),
+        voids_count=Count("pk", filter=voided),
+        voided_sum=Coalesce(Sum("points", filter=voided), 0),
     )
     items = (
         RedemptionLine.objects.filter(redemption__in=made, redemption__voided_at__isnull=True)
@@ -133,8 +134,11 @@ def store_day_summary(*, store: Store, day: datetime.date) -> DaySummary:
     )
     return DaySummary(
         day=day,
+        redemptions=totals["count"],
+        points=totals["points_sum"],
+        voids=totals["voids_count"],
+        voided_points=totals["voided_sum"],
         items=[(row["name"], row["unit"], row["quantity"]) for row in items],
-        **totals,
     )
 
 

@@ -164,7 +164,11 @@ def _basket(request, store, code: str, chosen: dict[int, int]) -> HttpResponse:
             "store": store,
             "preview": preview,
             "code": code,
-            "offers": [_basket_row(offer, preview.balance, chosen) for offer in preview.offers],
+            # What the household can take first; the rest below, switched off, with the reason.
+            "offers": sorted(
+                (_basket_row(offer, preview.balance, chosen) for offer in preview.offers),
+                key=lambda row: bool(row["why_not"]),
+            ),
         },
     )
 
