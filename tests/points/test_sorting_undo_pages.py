@@ -107,7 +107,7 @@ def test_approve_all_unflagged_asks_with_the_count_then_pays(client, world):
     )
     client.force_login(world["checker"])
     queue = client.get(reverse("points_claims:queue")).content.decode()
-    assert reverse("points_claims:approve_all") in queue and "(2)" in queue
+    assert reverse("points_claims:approve_all") in queue and "无标记的 2 条" in queue
     confirm = client.get(reverse("points_claims:approve_all")).content.decode()
     assert 'data-approve-count="2"' in confirm and "6" in confirm
     ids = re.findall(r'name="claim" value="(\d+)"', confirm)
