@@ -5,7 +5,9 @@ from outbox.services import NOTICE_MAX_CHARS
 
 
 class NoticeForm(forms.Form):
-    area = forms.ModelChoiceField(queryset=None, label=_("Send to the households of"))
+    area = forms.ModelChoiceField(
+        queryset=None, label=_("Send to the households of"), empty_label=_("Choose an area")
+    )
     text = forms.CharField(
         label=_("Notice"),
         max_length=NOTICE_MAX_CHARS,

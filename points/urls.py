@@ -16,6 +16,16 @@ urlpatterns = [
         name="sorting_household",
     ),
     path("sorting/<int:pk>/grade/", views_sorting.round_grade, name="sorting_grade"),
+    path(
+        "sorting/<int:pk>/check/<int:check>/undo/",
+        views_sorting.check_undo,
+        name="sorting_undo",
+    ),
+    path(
+        "sorting/<int:pk>/check/<int:check>/change/",
+        views_sorting.check_change,
+        name="sorting_change",
+    ),
     path("appraisals/", views_appraisals.campaign_list, name="campaigns"),
     path("appraisals/new/", views_appraisals.campaign_create, name="campaign_create"),
     path("appraisals/<int:pk>/", views_appraisals.campaign_detail, name="campaign"),

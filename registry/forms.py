@@ -47,7 +47,9 @@ class HouseholdAdminForm(WagtailAdminModelForm):
 class AreaAdminForm(WagtailAdminModelForm):
     """A new area is created under a parent within the editor's scope."""
 
-    parent = forms.ModelChoiceField(queryset=Area.objects.none(), label=_("Parent area"))
+    parent = forms.ModelChoiceField(
+        queryset=Area.objects.none(), label=_("Parent area"), empty_label=_("Choose an area")
+    )
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
@@ -88,9 +90,14 @@ def child_level(parent: Area) -> str:
 
 
 class HouseholdMoveForm(forms.Form):
-    to_village = forms.ModelChoiceField(queryset=Area.objects.none(), label=_("New village"))
+    to_village = forms.ModelChoiceField(
+        queryset=Area.objects.none(), label=_("New village"), empty_label=_("Choose a village")
+    )
     to_group = forms.ModelChoiceField(
-        queryset=Area.objects.none(), label=_("Village group"), required=False
+        queryset=Area.objects.none(),
+        label=_("Village group"),
+        required=False,
+        empty_label=_("No group"),
     )
     number = forms.CharField(label=_("Household number in the new village"), max_length=20)
     effective_on = forms.DateField(
@@ -112,7 +119,9 @@ class HouseholdMoveForm(forms.Form):
 
 class HouseholdMergeForm(forms.Form):
     target = forms.ModelChoiceField(
-        queryset=Household.objects.none(), label=_("Merge into household")
+        queryset=Household.objects.none(),
+        label=_("Merge into household"),
+        empty_label=_("Choose a household"),
     )
     effective_on = forms.DateField(
         label=_("Effective on"),

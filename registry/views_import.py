@@ -87,7 +87,11 @@ class VillageChoiceField(forms.ModelChoiceField):
 
 
 class RegisterImportForm(forms.Form):
-    village = VillageChoiceField(queryset=Area.objects.none(), label=gettext_lazy("Village"))
+    village = VillageChoiceField(
+        queryset=Area.objects.none(),
+        label=gettext_lazy("Village"),
+        empty_label=gettext_lazy("Choose a village"),
+    )
     file = forms.FileField(
         label=gettext_lazy("Register file"),
         widget=forms.ClearableFileInput(attrs={"accept": f".xlsx,{XLSX}"}),
@@ -109,7 +113,11 @@ class RegisterImportForm(forms.Form):
 
 
 class RegisterExportForm(forms.Form):
-    village = VillageChoiceField(queryset=Area.objects.none(), label=gettext_lazy("Village"))
+    village = VillageChoiceField(
+        queryset=Area.objects.none(),
+        label=gettext_lazy("Village"),
+        empty_label=gettext_lazy("Choose a village"),
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

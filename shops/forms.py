@@ -24,7 +24,9 @@ class VoidForm(forms.Form):
 
 
 class StockMoveForm(forms.Form):
-    item = forms.ModelChoiceField(label=_("Item"), queryset=CatalogueItem.objects.none())
+    item = forms.ModelChoiceField(
+        label=_("Item"), queryset=CatalogueItem.objects.none(), empty_label=_("Choose an item")
+    )
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=[

@@ -2,12 +2,15 @@
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from points.models import Account, Posting
 from registry.models import Household, User
 from registry.permissions import Action, Kind
 from registry.scoping import visible_to
@@ -77,8 +80,87 @@ def redemption_get(*, user: User, receipt_number: str) -> Redemption:
 
 def redemption_list_today(*, store: Store, now: datetime.datetime | None = None):
     today = timezone.localdate(now or timezone.now())
-    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
-    return _redemptions().filter(store=store, created_at__gte=start).order_by("-created_at")
+    return redemption_list_on(store=store, day=today)
+
+
+def _day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return start, start + datetime.timedelta(days=1)
+
+
+def redemption_list_on(*, store: Store, day: datetime.date) -> QuerySet[Redemption]:
+    """The store's redemptions made on ``day`` (local time), newest first."""
+    start, end = _day_bounds(day)
+    return (
+        _redemptions()
+        .filter(store=store, created_at__gte=start, created_at__lt=end)
+        .order_by("-created_at")
+    )
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    """A shopkeeper's end of day: what went over the counter, and what was taken back."""
+
+    day: datetime.date
+    redemptions: int
+    points: int  # redeemed, voids included
+    voids: int
+    voided_points: int
+    items: list[tuple[str, str, int]]  # (name, unit, net quantity), most taken first
+
+    @property
+    def net_points(self) -> int:
+        return self.points - self.voided_points
+
+
+def store_day_summary(*, store: Store, day: datetime.date) -> DaySummary:
+    """Counts and points of ``day``'s redemptions at ``store`` and of the voids among them, with
+    the net quantity of each item. Two queries whatever the day's size."""
+    start, end = _day_bounds(day)
+    made = Redemption.objects.filter(store=store, created_at__gte=start, created_at__lt=end)
+    voided = Q(voided_at__isnull=False)
+    totals = made.aggregate(
+        count=Count("pk"),
+        points_sum=Coalesce(Sum("points"), 0),
+        voids_count=Count("pk", filter=voided),
+        voided_sum=Coalesce(Sum("points", filter=voided), 0),
+    )
+    items = (
+        RedemptionLine.objects.filter(redemption__in=made, redemption__voided_at__isnull=True)
+        .values("name", "unit")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("-quantity", "name")
+    )
+    return DaySummary(
+        day=day,
+        redemptions=totals["count"],
+        points=totals["points_sum"],
+        voids=totals["voids_count"],
+        voided_points=totals["voided_sum"],
+        items=[(row["name"], row["unit"], row["quantity"]) for row in items],
+    )
+
+
+def household_balance(*, household: Household) -> int:
+    """The household's points now (its account's cached balance; 0 before its first posting)."""
+    return (
+        Account.objects.filter(kind=Account.Kind.HOUSEHOLD, household=household)
+        .values_list("balance", flat=True)
+        .first()
+    ) or 0
+
+
+def redemption_balance_after(*, redemption: Redemption) -> int | None:
+    """The household's balance right after this redemption (from its ledger posting)."""
+    return (
+        Posting.objects.filter(
+            transaction_id=redemption.ledger_transaction_id,
+            account__kind=Account.Kind.HOUSEHOLD,
+        )
+        .values_list("balance_after", flat=True)
+        .first()
+    )
 
 
 def redemption_latest_for_household(

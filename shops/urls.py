@@ -11,6 +11,7 @@ urlpatterns = [
     path("counter/<int:store_id>/preview/", views.counter_preview, name="counter_preview"),
     path("counter/<int:store_id>/confirm/", views.counter_confirm, name="counter_confirm"),
     path("counter/<int:store_id>/stock/", views.counter_stock, name="counter_stock"),
+    path("counter/<int:store_id>/day/", views.counter_day, name="counter_day"),
     path(
         "counter/<int:store_id>/settlement/",
         views_settlement.counter_settlement,

@@ -10,11 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
-from wagtail.admin.ui.tables import TitleColumn
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from registry.formatting import yuan
 from registry.models import Area, RoleAssignment, User
 from registry.permissions import Action, Kind
 from registry.scoping import areas_visible_to, visible_to
@@ -104,7 +105,15 @@ class DistrictItemViewSet(ModelViewSet):
     edit_view_class = type("DistrictItemEditView", (ScopedMixin, generic.EditView), {})
     delete_view_class = type("DistrictItemDeleteView", (ScopedMixin, DeleteView), DELETE)
     copy_view_enabled = False
-    list_display = ["name", "unit", "points_price", "cost_yuan", "is_active"]
+    list_display = [
+        "name",
+        "unit",
+        "points_price",
+        Column(
+            "cost_yuan", label=_("cost price (yuan)"), accessor=lambda item: yuan(item.cost_yuan)
+        ),
+        "is_active",
+    ]
     search_fields = ["name"]
     edit_handler = ObjectList(
         [

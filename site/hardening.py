@@ -230,7 +230,16 @@ def _redirect_import_has_its_form(request: HttpRequest, **_kwargs) -> None:
         raise BadInput(_("Upload the file to import again."))
 
 
+def _page_has_a_parent(request: HttpRequest, page_to_move_id: int, **_kwargs) -> None:
+    """Wagtail's page reordering asks the page's parent for permissions; the root has none."""
+    from wagtail.models import Page
+
+    if not Page.objects.filter(pk=page_to_move_id, depth__gt=1).exists():
+        raise Http404
+
+
 GUARDS = {
+    "wagtailadmin_pages:set_page_position": _page_has_a_parent,
     "wagtailredirects:process_import": _redirect_import_has_its_form,
     "wagtailadmin_pages:revisions_revert": _page_revision_exists,
     "wagtailadmin_pages:revisions_view": _page_revision_exists,

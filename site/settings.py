@@ -426,6 +426,7 @@ WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False  # it links to the English guide
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # Alt text (the image's description) is required when an image is uploaded or edited.
 WAGTAILIMAGES_IMAGE_FORM_BASE = "campaigns.forms.AltTextImageForm"

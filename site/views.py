@@ -1,9 +1,18 @@
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import get_language, gettext
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 from wagtail.models import Site
 from wagtail.views import serve as wagtail_serve
@@ -14,7 +23,7 @@ from points.selectors.ledger import (
     household_pending_points,
     household_points_get,
 )
-from points.selectors.rules import rules_for_area
+from points.selectors.rules import appraisal_levels_for, rules_for_area
 from points.selectors.scoring import postings_with_evidence
 from points.services.expiry import household_expiry_get
 from registry.params import safe_next
@@ -102,7 +111,16 @@ def household_rules(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(f"/accounts/login/?next={request.path}")
     found = household_get(user=request.user, pk=pk)
     rules = rules_for_area(area=found.village, on=timezone.localdate())
-    return render(request, "meijia/rules.html", {"household": found, "rules": rules})
+    return render(
+        request,
+        "meijia/rules.html",
+        {
+            "household": found,
+            # The courtyard appraisal pays by its levels: all of them stand in for its rules.
+            "rules": [v for v in rules if v.rule.category != "courtyard"],
+            "levels": appraisal_levels_for(village=found.village),
+        },
+    )
 
 
 @require_POST
@@ -114,6 +132,52 @@ def text_size(request: HttpRequest) -> HttpResponse:
         "mj_text", size, max_age=TEXT_COOKIE_AGE, samesite="Lax", secure=request.is_secure()
     )
     return response
+
+
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Settings of this phone (text size, language) and, signed in, a way to the message settings.
+    The language lives here rather than in every footer, where one stray tap switched the site."""
+    return render(
+        request,
+        "meijia/preferences.html",
+        {"next": safe_next(request, request.GET.get("next"), "/")},
+    )
+
+
+@cache_control(max_age=86400, public=True)
+def web_manifest(request: HttpRequest) -> JsonResponse:
+    """The web app manifest: the site can be added to a phone's home screen with its icon."""
+    icons = [
+        {"src": static("icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+        {"src": static("icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+        {
+            "src": static("icons/icon-maskable-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        },
+    ]
+    manifest = {
+        "name": gettext("Meijia: beauty in the family"),
+        "short_name": gettext("Meijia"),
+        "lang": get_language() or "zh-hans",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f6f4f1",
+        "theme_color": "#c8102e",
+        "icons": icons,
+    }
+    return JsonResponse(
+        manifest,
+        content_type="application/manifest+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says: send them to the icon for good."""
+    return HttpResponsePermanentRedirect(static("icons/favicon.ico"))
 
 
 def sign_in_elsewhere(request: HttpRequest) -> HttpResponse:

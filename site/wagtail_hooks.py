@@ -42,3 +42,21 @@ class TasksPanel(Component):
 @hooks.register("construct_homepage_panels")
 def add_tasks_panel(request, panels):
     panels.insert(0, TasksPanel(request))
+    # What waits for this reviewer comes first, above the task buttons (its own template shows
+    # "通过" and "退回修改" as buttons: wagtailadmin/home/workflow_objects_to_moderate.html).
+    for panel in panels:
+        if getattr(panel, "name", "") == "workflow_objects_to_moderate":
+            panel.order = TasksPanel.order - 5
+
+
+# Wagtail's own help links lead to its English guide; our people read Chinese.
+ENGLISH_HELP = {"editor-guide"}
+
+
+@hooks.register("construct_help_menu")
+def drop_english_help(request, menu_items):
+    menu_items[:] = [
+        item
+        for item in menu_items
+        if item.name not in ENGLISH_HELP and not item.name.startswith("whats-new-in-wagtail")
+    ]

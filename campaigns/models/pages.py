@@ -27,9 +27,9 @@ from wagtail.search import index
 
 from campaigns.cache import CSRF_PLACEHOLDER, is_cacheable_request
 from campaigns.models.blocks import BodyBlock, GalleryBlock
-from campaigns.models.classes import SessionSignup
+from campaigns.models.classes import LessonCompletion, SessionSignup
 from campaigns.search import cjk_bigrams
-from points.selectors.ledger import household_points_get
+from points.selectors.ledger import household_points_from_source, household_points_get
 from points.selectors.rules import rules_for_area
 from points.selectors.scoring import honour_board_list, honour_board_periods, publicity_list
 from registry.params import date_param
@@ -510,6 +510,30 @@ class LessonPage(ContentPage):
     ]
     search_text_fields = ("title", "summary", "body")
     template = "campaigns/lesson_page.html"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(self.state_for(request.user))
+        return context
+
+    def state_for(self, user) -> dict:
+        """For a signed-in villager: whether their household finished the lesson, when, and the
+        points it earned (0 when no rule paid; a lesson is paid once per household)."""
+        if not getattr(user, "is_authenticated", False):
+            return {"completion": None}
+        completion = (
+            LessonCompletion.objects.filter(
+                lesson=self, household__in=household_list_for_villager(user=user)
+            )
+            .select_related("household")
+            .first()
+        )
+        earned = None
+        if completion is not None:
+            earned = household_points_from_source(
+                household=completion.household, source_type="lesson", source_id=self.pk
+            )
+        return {"completion": completion, "earned": earned}
 
     class Meta:
         verbose_name = _("online lesson")

@@ -16,6 +16,8 @@ class PointsClaim(models.Model):
         APPROVED = "approved", _("Approved")
         AUTO_APPROVED = "auto", _("Approved automatically")
         REJECTED = "rejected", _("Rejected")
+        # Taken back by its own recorder (a mis-tapped grade undone or changed at once).
+        WITHDRAWN = "withdrawn", _("Withdrawn by the recorder")
 
     household = models.ForeignKey(
         "registry.Household", on_delete=models.PROTECT, related_name="points_claims"

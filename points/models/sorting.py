@@ -114,6 +114,12 @@ class SortingCheck(models.Model):
         blank=True,
         related_name="sorting_check",
     )
+    # Undone or replaced by its own scorer within a few minutes (points.services.sorting): kept
+    # for the record, left out of the round sheet, its claim withdrawn (its points reversed).
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaces"
+    )
 
     scope_area_field = "household__village__path"
     scope_household_field = "household_id"

@@ -222,3 +222,19 @@ def household_pending_points(*, household: Household) -> int:
         household=household, status=PointsClaim.Status.PENDING
     ).aggregate(total=Sum("requested_points"))["total"]
     return total or 0
+
+
+def household_points_from_source(*, household: Household, source_type: str, source_id: int) -> int:
+    """What one source (a finished lesson, a class attended) has paid the household so far, net
+    of any reversal: 0 when nothing was paid (no rule in force, a cap reached)."""
+    paid = Posting.objects.filter(
+        account__household=household,
+        transaction__source_type=source_type,
+        transaction__source_id=source_id,
+    ).aggregate(total=Sum("amount"))["total"]
+    reversed_ = Posting.objects.filter(
+        account__household=household,
+        transaction__reverses__source_type=source_type,
+        transaction__reverses__source_id=source_id,
+    ).aggregate(total=Sum("amount"))["total"]
+    return (paid or 0) + (reversed_ or 0)

@@ -79,7 +79,26 @@ def rules_for_area(*, area: Area, on: dt.date) -> list[EarningRuleVersion]:
     chosen: dict[str, EarningRuleVersion] = {}
     for version in _versions_in_force(area=area, on=on):
         chosen.setdefault(version.rule.code, version)
-    return sorted(chosen.values(), key=lambda v: (v.rule.category, v.rule.kind, v.name))
+    # Within a category the most points first, deductions last (优, 良, 合格, 不合格).
+    return sorted(chosen.values(), key=lambda v: (v.rule.category, -v.signed_points, v.rule.code))
+
+
+def appraisal_levels_for(*, village: Area) -> list[tuple[str, int, int, int]]:
+    """The star levels of the village's latest courtyard appraisal as (name, stars, lowest total,
+    points), highest first; the default rubric's where the village has none yet."""
+    from points.models import AppraisalCampaign, AppraisalLevel
+    from points.services.appraisals import DEFAULT_LEVELS
+
+    latest = (
+        AppraisalCampaign.objects.filter(village=village).order_by("-period_start", "-pk").first()
+    )
+    if latest is None:
+        return sorted(DEFAULT_LEVELS, key=lambda level: -level[2])
+    return list(
+        AppraisalLevel.objects.filter(campaign=latest)
+        .order_by("-min_total")
+        .values_list("name", "stars", "min_total", "points")
+    )
 
 
 def rules_visible_to(user, *, for_change: bool = False) -> QuerySet[EarningRule]:

@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from points.models import SortingCheck, SortingRound
+from points.services.sorting import UNDO_WINDOW
 from registry.models import Area, Household, Member, User
 from registry.permissions import Action, Kind
 from registry.scoping import areas_visible_to, visible_to
@@ -19,6 +21,16 @@ class SheetRow:
     household: Household
     grades: tuple[str, ...]
     is_conflict: bool
+    # The viewer's own newest grade here that they may still undo or change, if any.
+    undoable: SortingCheck | None = None
+
+
+def _undoable(checks: list[SortingCheck], viewer: User | None) -> SortingCheck | None:
+    now = timezone.now()
+    for check in reversed(checks):
+        if viewer is not None and check.recorded_by_id == viewer.pk:
+            return check if now - check.recorded_at <= UNDO_WINDOW else None
+    return None
 
 
 @dataclass(frozen=True)
@@ -61,23 +73,28 @@ def _households() -> QuerySet[Household]:
     )
 
 
-def _rows(round: SortingRound, households: list[Household]) -> list[SheetRow]:
+def _rows(
+    round: SortingRound, households: list[Household], viewer: User | None = None
+) -> list[SheetRow]:
     checks: dict[int, list[SortingCheck]] = {}
     for check in SortingCheck.objects.filter(
-        round=round, household__in=[h.pk for h in households]
-    ).only("household_id", "grade", "is_conflict"):
+        round=round, household__in=[h.pk for h in households], withdrawn_at__isnull=True
+    ).only("household_id", "grade", "is_conflict", "recorded_by_id", "recorded_at", "round_id"):
         checks.setdefault(check.household_id, []).append(check)
     return [
         SheetRow(
             household=household,
             grades=tuple(c.get_grade_display() for c in checks.get(household.pk, [])),
             is_conflict=any(c.is_conflict for c in checks.get(household.pk, [])),
+            undoable=_undoable(checks.get(household.pk, []), viewer),
         )
         for household in households
     ]
 
 
-def sorting_round_sheet(*, round: SortingRound, group: Area | None) -> RoundSheet:
+def sorting_round_sheet(
+    *, round: SortingRound, group: Area | None, viewer: User | None = None
+) -> RoundSheet:
     """The households of ``group`` (or of the whole village) in 户号 order with their grades.
 
     Three queries whatever the number of households: households, heads, this round's checks.
@@ -85,13 +102,15 @@ def sorting_round_sheet(*, round: SortingRound, group: Area | None) -> RoundShee
     households = _households().filter(village_id=round.village_id)
     if group is not None:
         households = households.filter(group=group)
-    rows = _rows(round, list(households.order_by("number")))
+    rows = _rows(round, list(households.order_by("number")), viewer)
     return RoundSheet(
         round=round, group=group, rows=rows, graded=sum(1 for row in rows if row.grades)
     )
 
 
-def household_search(*, round: SortingRound, text: str) -> list[SheetRow]:
+def household_search(
+    *, round: SortingRound, text: str, viewer: User | None = None
+) -> list[SheetRow]:
     """Households of the round's village whose head's name, 户号 or group name contains
     ``text`` (at most ``SEARCH_LIMIT``)."""
     text = text.strip()
@@ -107,4 +126,9 @@ def household_search(*, round: SortingRound, text: str) -> list[SheetRow]:
         .values("pk")
     )
     households = list(_households().filter(pk__in=matches).order_by("number")[:SEARCH_LIMIT])
-    return _rows(round, households)
+    return _rows(round, households, viewer)
+
+
+def household_search_row(*, round: SortingRound, household: Household, viewer: User) -> SheetRow:
+    """One household's row of the round screen, as it stands now."""
+    return _rows(round, [_households().get(pk=household.pk)], viewer)[0]

@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -15,6 +16,7 @@ from points.selectors.rules import local_today, rule_for
 from points.services.keys import key_check_same
 from points.services.ledger import Source, household_account, points_award, points_deduct
 from points.services.rules import rule_award_amount
+from registry.exceptions import Refusal
 from registry.models import Area, Household, User
 from registry.permissions import Action, Kind, may
 
@@ -130,6 +132,36 @@ def claim_approve(*, claim: PointsClaim, approver: User, note: str = "") -> Poin
     if not may(approver, Kind.SCORING, Action.APPROVE, claim.household):
         raise ScoringError("not_in_scope", _("You cannot approve points for this household."))
     return _pay(claim=claim, approver=approver, status=Status.APPROVED, note=note)
+
+
+@dataclass(frozen=True)
+class ApproveAllResult:
+    approved: int
+    skipped: int  # decided meanwhile, flagged, recorded by the approver, or out of scope
+
+
+def claims_approve_unflagged(*, claim_ids: list[int], approver: User) -> ApproveAllResult:
+    """Approve, one by one, the claims of ``claim_ids`` (the ones the approver saw counted and
+    confirmed) that are still pending and carry no flag, with claim_approve's own rules: never
+    one the approver recorded, never one outside their scope. Each is paid in its own
+    transaction, so one refusal (a cap, a scope) does not hold back the others, and a repeated
+    call (a double tap) pays nothing twice: a claim already decided is skipped."""
+    approved = 0
+    wanted = set(claim_ids)
+    pending = (
+        PointsClaim.objects.filter(pk__in=wanted, status=Status.PENDING, flag="")
+        .exclude(recorded_by=approver)
+        .select_related("household")
+        .order_by("recorded_at", "pk")
+    )
+    for claim in pending:
+        try:
+            decided = claim_approve(claim=claim, approver=approver)
+        except Refusal:
+            continue
+        if decided.status == Status.APPROVED and decided.decided_by_id == approver.pk:
+            approved += 1
+    return ApproveAllResult(approved=approved, skipped=len(wanted) - approved)
 
 
 def claim_reject(*, claim: PointsClaim, approver: User, note: str) -> PointsClaim:

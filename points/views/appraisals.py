@@ -57,72 +57,106 @@ def _campaigns(request: HttpRequest):
     )
 
 
-def _rubric_lines(text: str, numbers: int) -> list[tuple] | None:
-    """Parse lines of "name n1 n2 …" (``numbers`` integers after the name); None if malformed."""
+CRITERION_FIELDS = ("criterion_name", "criterion_max")
+LEVEL_FIELDS = ("level_name", "level_stars", "level_min", "level_points")
+SPARE_ROWS = 2  # empty rows under the rubric's own, for an item or a level more
+
+
+def _rubric_rows(post, fields: tuple[str, ...]) -> tuple[list[tuple], list[list[str]], int | None]:
+    """Rows of labelled fields (a name, then whole numbers) from the form's parallel lists:
+    (parsed rows, the rows as typed, the number of the first bad row or None). Empty rows are
+    left out; a row with a name needs every number."""
+    columns = [post.getlist(name) for name in fields]
+    typed = [
+        [(column[i] if i < len(column) else "").strip()[:40] for column in columns]
+        for i in range(max(map(len, columns), default=0))
+    ]
     parsed = []
-    for line in text.splitlines():
-        parts = line.replace("：", " ").replace(":", " ").split()
-        if not parts:
+    for number, row in enumerate(typed, start=1):
+        if not any(row):
             continue
-        if len(parts) != numbers + 1 or not all(p.isdigit() for p in parts[1:]):
-            return None
-        parsed.append((parts[0], *(int(p) for p in parts[1:])))
-    return parsed or None
+        name, numbers = row[0], row[1:]
+        if not name or not all(part.isdigit() for part in numbers):
+            return [], typed, number
+        parsed.append((name, *(int(part) for part in numbers)))
+    return parsed, typed, None
 
 
-def _rubric_text(rows) -> str:
-    return "\n".join(" ".join(str(part) for part in row) for row in rows)
+def _with_spare(rows, width: int) -> list[list]:
+    rows = [list(row) for row in rows]
+    return rows + [[""] * width for _index in range(SPARE_ROWS)]
 
 
-@login_required
-def campaign_list(request: HttpRequest) -> HttpResponse:
-    campaigns = _campaigns(request).select_related("village")[:30]
+def _campaign_list(request: HttpRequest, *, criteria=None, levels=None, posted=None, status=200):
     today = timezone.localdate()
     return TemplateResponse(
         request,
         "points/scoring/campaigns.html",
         {
-            "campaigns": campaigns,
+            "campaigns": _campaigns(request).select_related("village")[:30],
             "villages": scoring_villages(user=request.user),
             "month_start": today.replace(day=1),
             "today": today,
-            "criteria_text": _rubric_text(DEFAULT_CRITERIA),
-            "levels_text": _rubric_text(DEFAULT_LEVELS),
+            "criteria_rows": _with_spare(criteria or DEFAULT_CRITERIA, 2),
+            "level_rows": _with_spare(levels or DEFAULT_LEVELS, 4),
+            "posted": posted or {},
         },
+        status=status,
     )
+
+
+@login_required
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    return _campaign_list(request)
 
 
 @login_required
 @require_POST
 def campaign_create(request: HttpRequest) -> HttpResponse:
+    """Start an appraisal. A mistake shows the form again with what was typed and says which
+    row is wrong; nothing is lost."""
     _staff(request)
     village = get_object_or_404(
         scoring_villages(user=request.user), pk=id_param(request.POST, "village")
     )
+    criteria, criteria_typed, bad_criterion = _rubric_rows(request.POST, CRITERION_FIELDS)
+    levels, levels_typed, bad_level = _rubric_rows(request.POST, LEVEL_FIELDS)
     start = date_param(request.POST.get("period_start"))
     end = date_param(request.POST.get("period_end"))
+    problem = None
     if start is None or end is None:
-        messages.error(request, _("Enter the dates of the period."))
-        return redirect("points:campaigns")
-    criteria = _rubric_lines(request.POST.get("criteria", ""), 1) or DEFAULT_CRITERIA
-    levels = _rubric_lines(request.POST.get("levels", ""), 3)
-    if request.POST.get("levels", "").strip() and levels is None:
-        messages.error(request, _("Write each level as: name, stars, minimum total, points."))
-        return redirect("points:campaigns")
-    try:
-        campaign = appraisal_campaign_create(
-            village=village,
-            title=request.POST.get("title") or _("Beautiful home appraisal"),
-            period_start=start,
-            period_end=end,
-            actor=request.user,
-            criteria=criteria,
-            levels=levels or DEFAULT_LEVELS,
-        )
-    except Refusal as error:
-        messages.error(request, error.message)
-        return redirect("points:campaigns")
-    return redirect("points:campaign", pk=campaign.pk)
+        problem = _("Enter the dates of the period.")
+    elif bad_criterion is not None:
+        problem = _("Item row %(row)s: give the item a name and its full marks as a whole number.")
+        problem %= {"row": bad_criterion}
+    elif bad_level is not None:
+        problem = _(
+            "Level row %(row)s: give the level a name, its stars, the lowest total and "
+            "the points, each as a whole number."
+        ) % {"row": bad_level}
+    if problem is None:
+        try:
+            campaign = appraisal_campaign_create(
+                village=village,
+                title=request.POST.get("title") or _("Beautiful home appraisal"),
+                period_start=start,
+                period_end=end,
+                actor=request.user,
+                criteria=criteria or DEFAULT_CRITERIA,
+                levels=levels or DEFAULT_LEVELS,
+            )
+        except Refusal as error:
+            problem = error.message
+        else:
+            return redirect("points:campaign", pk=campaign.pk)
+    messages.error(request, problem)
+    return _campaign_list(
+        request,
+        criteria=[row for row in criteria_typed if any(row)] or None,
+        levels=[row for row in levels_typed if any(row)] or None,
+        posted=request.POST,
+        status=400,
+    )
 
 
 @login_required

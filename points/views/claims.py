@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from points.models import PointsClaim
-from points.services.claims import claim_approve, claim_reject
+from points.services.claims import claim_approve, claim_reject, claims_approve_unflagged
 from registry.exceptions import Refusal
 from registry.permissions import Action, Kind, may
 from registry.scoping import visible_to
@@ -32,7 +32,61 @@ def claim_queue(request: HttpRequest) -> HttpResponse:
         .order_by("recorded_at")
     )
     page = Paginator(pending, 50).get_page(request.GET.get("page"))
-    return TemplateResponse(request, "points/admin/claim_queue.html", {"page": page})
+    return TemplateResponse(
+        request,
+        "points/admin/claim_queue.html",
+        {"page": page, "unflagged": _unflagged(request).count()},
+    )
+
+
+# At most this many claims are approved in one go (the confirmation lists what it covers).
+APPROVE_ALL_LIMIT = 200
+
+
+def _unflagged(request: HttpRequest):
+    """Pending claims without a flag that this user may decide (not their own)."""
+    return (
+        _claims(request)
+        .filter(status=PointsClaim.Status.PENDING, flag="")
+        .exclude(recorded_by=request.user)
+    )
+
+
+def claim_approve_all(request: HttpRequest) -> HttpResponse:
+    """ "Approve all unflagged": a confirmation with the count and points, then one service call
+    for exactly the claims that were shown (a claim recorded meanwhile waits for the next go)."""
+    if request.method == "POST":
+        ids = [int(value) for value in request.POST.getlist("claim") if value.isdigit()]
+        shown = list(_unflagged(request).filter(pk__in=ids).values_list("pk", flat=True))
+        result = claims_approve_unflagged(claim_ids=shown, approver=request.user)
+        if result.approved:
+            messages.success(
+                request,
+                _("Approved %(count)s: the points are in the households' accounts.")
+                % {"count": result.approved},
+            )
+        if result.skipped:
+            messages.warning(
+                request,
+                _("%(count)s were not approved (decided meanwhile or refused); see the queue.")
+                % {"count": result.skipped},
+            )
+        return redirect("points_claims:queue")
+    claims = list(
+        _unflagged(request)
+        .select_related("household__village", "rule_version__rule")
+        .prefetch_related("household__members")
+        .order_by("recorded_at")[:APPROVE_ALL_LIMIT]
+    )
+    return TemplateResponse(
+        request,
+        "points/admin/claim_approve_all.html",
+        {
+            "claims": claims,
+            "points": sum(claim.requested_points for claim in claims),
+            "limit": APPROVE_ALL_LIMIT,
+        },
+    )
 
 
 @require_POST

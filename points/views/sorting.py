@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,12 +21,18 @@ from points.images import photo_save
 from points.models import SortingCheck, SortingRound
 from points.selectors.sorting import (
     household_search,
+    household_search_row,
     scoring_villages,
     sorting_round_get,
     sorting_round_list,
     sorting_round_sheet,
 )
-from points.services.sorting import sorting_check_record, sorting_round_open
+from points.services.sorting import (
+    sorting_check_change,
+    sorting_check_record,
+    sorting_check_undo,
+    sorting_round_open,
+)
 from registry.exceptions import Refusal
 from registry.models import Area, Household
 from registry.params import id_param, safe_next
@@ -92,7 +99,7 @@ def round_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "round": found,
             "groups": groups,
-            "sheet": sorting_round_sheet(round=found, group=group),
+            "sheet": sorting_round_sheet(round=found, group=group, viewer=request.user),
             "grades": SortingCheck.Grade.choices,
             "new_key": lambda: uuid.uuid4().hex,
         },
@@ -120,7 +127,7 @@ def round_find(request: HttpRequest, pk: int) -> HttpResponse:
         "points/scoring/find.html",
         {
             "round": found,
-            "rows": household_search(round=found, text=text),
+            "rows": household_search(round=found, text=text, viewer=request.user),
             "q": text,
             "grades": SortingCheck.Grade.choices,
             "new_key": lambda: uuid.uuid4().hex,
@@ -194,6 +201,8 @@ def round_grade(request: HttpRequest, pk: int) -> HttpResponse:
                 "household": check.household_id,
                 "grade": check.get_grade_display(),
                 "is_conflict": check.is_conflict,
+                # The row as the round screen draws it now (with undo and change).
+                "row_html": _row_html(request, found, household, back),
             }
         )
     if check.is_conflict:
@@ -203,5 +212,73 @@ def round_grade(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("%(household)s: %(grade)s")
             % {"household": household, "grade": check.get_grade_display()},
+        )
+    return redirect(back)
+
+
+def _row_html(request: HttpRequest, found: SortingRound, household: Household, back: str) -> str:
+    row = household_search_row(round=found, household=household, viewer=request.user)
+    return render_to_string(
+        "points/scoring/_row.html",
+        {
+            "round": found,
+            "row": row,
+            "grades": SortingCheck.Grade.choices,
+            "new_key": lambda: uuid.uuid4().hex,
+            "next": back,
+        },
+        request=request,
+    )
+
+
+def _own_check(request: HttpRequest, found: SortingRound, check: int) -> SortingCheck:
+    return get_object_or_404(
+        SortingCheck.objects.select_related("household"), pk=check, round=found
+    )
+
+
+@login_required
+@require_POST
+def check_undo(request: HttpRequest, pk: int, check: int) -> HttpResponse:
+    """Undo the scorer's own grade (a mis-tap) within the undo window."""
+    found = _round(request, pk)
+    target = _own_check(request, found, check)
+    back = safe_next(
+        request, request.POST.get("next"), reverse("points:sorting_round", args=[found.pk])
+    )
+    try:
+        sorting_check_undo(check=target, actor=request.user)
+    except Refusal as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("%(household)s: grade undone.") % {"household": target.household}
+        )
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def check_change(request: HttpRequest, pk: int, check: int) -> HttpResponse:
+    """Replace the scorer's own grade with another within the undo window."""
+    found = _round(request, pk)
+    target = _own_check(request, found, check)
+    back = safe_next(
+        request, request.POST.get("next"), reverse("points:sorting_round", args=[found.pk])
+    )
+    try:
+        new = sorting_check_change(
+            check=target,
+            grade=request.POST.get("grade", ""),
+            actor=request.user,
+            idempotency_key=request.POST.get("key", ""),
+        )
+    except Refusal as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(household)s: changed to %(grade)s")
+            % {"household": target.household, "grade": new.get_grade_display()},
         )
     return redirect(back)

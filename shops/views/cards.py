@@ -23,7 +23,11 @@ CARDS = {"kind": Kind.CARD, "action": Action.WRITE}
 
 
 class CardPrintForm(forms.Form):
-    village = forms.ModelChoiceField(label=gettext_lazy("Village"), queryset=Area.objects.none())
+    village = forms.ModelChoiceField(
+        label=gettext_lazy("Village"),
+        queryset=Area.objects.none(),
+        empty_label=gettext_lazy("Choose a village"),
+    )
     numbers = forms.CharField(
         label=gettext_lazy("Household numbers"),
         required=False,
@@ -40,7 +44,11 @@ class CardPrintForm(forms.Form):
 
 
 class CardLostForm(forms.Form):
-    village = forms.ModelChoiceField(label=gettext_lazy("Village"), queryset=Area.objects.none())
+    village = forms.ModelChoiceField(
+        label=gettext_lazy("Village"),
+        queryset=Area.objects.none(),
+        empty_label=gettext_lazy("Choose a village"),
+    )
     number = forms.CharField(label=gettext_lazy("Household number"), max_length=20)
     note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False)
 

@@ -1,6 +1,8 @@
 """Phone pages of the 美家超市: the villager's code, the shopkeeper's counter, receipts, voids
 and stock. Views parse, authorise through the selectors (scoped), call one service, render."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -30,12 +32,16 @@ from shops.services.stock import stock_move
 
 def _issued(household) -> dict:
     issued = codes.phone_code_issue(household)
+    now = timezone.now()
     return {
         "svg": qr_svg(issued.token),
         "digits": issued.digits,
         "token": issued.token,
         "expires_at": issued.expires_at.isoformat(),
-        "issued_at": timezone.now().isoformat(),
+        "issued_at": now.isoformat(),
+        # Counted down on the phone from when the page got it (its own clock may be wrong).
+        "seconds_left": max(int((issued.expires_at - now).total_seconds()), 0),
+        "balance": selectors.household_balance(household=household),
     }
 
 
@@ -85,16 +91,48 @@ def counter_home(request: HttpRequest) -> HttpResponse:
     return render(request, "shops/counter_home.html", {"stores": stores})
 
 
+# The counter page lists only the latest few; the day page has them all.
+COUNTER_RECENT = 5
+
+
 @login_required
 def counter(request: HttpRequest, store_id: int) -> HttpResponse:
     store = selectors.store_get_for_counter(user=request.user, pk=store_id)
+    today = timezone.localdate()
     return render(
         request,
         "shops/counter.html",
         {
             "store": store,
             "form": CodeForm(),
-            "today": selectors.redemption_list_today(store=store),
+            "today": selectors.redemption_list_on(store=store, day=today)[:COUNTER_RECENT],
+            "summary": selectors.store_day_summary(store=store, day=today),
+        },
+    )
+
+
+@login_required
+def counter_day(request: HttpRequest, store_id: int) -> HttpResponse:
+    """The shopkeeper's end of day: the day's redemptions, points and voids (today or a day of
+    the last weeks, never the future)."""
+    store = selectors.store_get_for_counter(user=request.user, pk=store_id)
+    today = timezone.localdate()
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = today
+    day = min(day, today)
+    return render(
+        request,
+        "shops/counter_day.html",
+        {
+            "store": store,
+            "day": day,
+            "today": today,
+            "previous": day - datetime.timedelta(days=1),
+            "next": day + datetime.timedelta(days=1) if day < today else None,
+            "summary": selectors.store_day_summary(store=store, day=day),
+            "redemptions": selectors.redemption_list_on(store=store, day=day),
         },
     )
 
@@ -126,9 +164,35 @@ def _basket(request, store, code: str, chosen: dict[int, int]) -> HttpResponse:
             "store": store,
             "preview": preview,
             "code": code,
-            "offers": [(offer, chosen.get(offer.item.pk, 0)) for offer in preview.offers],
+            # What the household can take first; the rest below, switched off, with the reason.
+            "offers": sorted(
+                (_basket_row(offer, preview.balance, chosen) for offer in preview.offers),
+                key=lambda row: bool(row["why_not"]),
+            ),
         },
     )
+
+
+def _basket_row(offer, balance: int, chosen: dict[int, int]) -> dict:
+    """One line of the basket: how many the household may take at most now, and if none, why
+    (the service refuses the same cases at confirmation)."""
+    price = offer.item.points_price
+    affordable = balance // price if price else 0
+    if offer.item.stock_on_hand <= 0:
+        why_not = _("Out of stock")
+    elif offer.remaining == 0:
+        why_not = _("Monthly limit reached")
+    elif affordable <= 0:
+        why_not = _("Not enough points")
+    else:
+        why_not = ""
+    return {
+        "offer": offer,
+        "item": offer.item,
+        "chosen": chosen.get(offer.item.pk, 0),
+        "most": 0 if why_not else min(offer.can_take, affordable),
+        "why_not": why_not,
+    }
 
 
 def _parse_quantities(post) -> dict[int, int]:
@@ -179,10 +243,18 @@ def counter_confirm(request: HttpRequest, store_id: int) -> HttpResponse:
 def receipt(request: HttpRequest, receipt_number: str) -> HttpResponse:
     redemption = selectors.redemption_get(user=request.user, receipt_number=receipt_number)
     can_void = redemption_can_void(redemption=redemption, actor=request.user) is None
+    keeps_store = selectors.store_list_for_shopkeeper(user=request.user).filter(
+        pk=redemption.store_id
+    )
     return render(
         request,
         "shops/receipt.html",
-        {"redemption": redemption, "can_void": can_void},
+        {
+            "redemption": redemption,
+            "can_void": can_void,
+            "balance_after": selectors.redemption_balance_after(redemption=redemption),
+            "at_counter": keeps_store.exists(),
+        },
     )
 
 

@@ -117,6 +117,10 @@ def test_finishing_a_lesson_awards_once(
             client.post(url)
     assert _balance(people["house"]) == 2
     assert PointsClaim.objects.filter(household=people["house"]).count() == 1
+    # The finished lesson says so, with what it earned, and no longer offers "我学完了".
+    page = client.get(lesson.url).content.decode()
+    assert 'data-role="lesson-done"' in page and "2 分" in page
+    assert url not in page
 
 
 def test_no_points_where_no_class_rule_holds(site, people, django_capture_on_commit_callbacks):

@@ -63,10 +63,12 @@ def test_editor_submits_reviewer_approves_villager_reads_it(
     reviewer.goto("/admin/")
     assert title in reviewer.locator("main").inner_text()
     screenshot(reviewer, "campaigns-2-reviewer-dashboard")
-    # "通过" sits in the row's drop-down menu.
-    reviewer.locator(
+    # "通过" is a button on the first screen, not hidden behind the row's "…" menu.
+    approve = reviewer.locator(
         "button[data-workflow-action-url*='/approve/']:not([data-launch-modal])"
-    ).first.evaluate("button => button.click()")
+    ).first
+    assert approve.is_visible()
+    approve.click()
     # The approval is posted in the background; wait until the notice is public.
     url = f"{live_server.url}/town/village/qingli-gouqu/"
     for _ in range(100):

@@ -45,7 +45,26 @@ def test_sorting_round_with_an_offline_grade_then_approval_then_the_villager_see
     def tap(household, grade="良"):
         phone.locator(f"#h-{household.pk}").get_by_role("button", name=grade, exact=True).click()
 
-    for household in households[:9]:
+    # A mis-tap on the first household (不合格 for 良): undone at once, then graded right.
+    first = phone.locator(f"#h-{households[0].pk}")
+    tap(households[0], "不合格")
+    phone.locator(f"#h-{households[0].pk}.graded:not(.queued)").wait_for()
+    screenshot(phone, "scoring-0-mis-tap")
+    first.get_by_role("button", name="撤销这次评定").click()
+    phone.wait_for_load_state()
+    phone.locator(f"#h-{households[0].pk}:not(.graded)").wait_for()
+    assert SortingCheck.objects.get(household=households[0]).withdrawn_at is not None
+    # The second household: 优 tapped, then changed to 良 from the same row.
+    tap(households[1], "优")
+    phone.locator(f"#h-{households[1].pk}.graded:not(.queued)").wait_for()
+    phone.locator(f"#h-{households[1].pk} [data-change-form]").get_by_role(
+        "button", name="良", exact=True
+    ).click()
+    phone.wait_for_load_state()
+    phone.locator(f"#h-{households[1].pk}.graded").wait_for()
+    assert "良" in phone.locator(f"#h-{households[1].pk} [data-state]").inner_text()
+
+    for household in [households[0], *households[2:9]]:
         tap(household)
         phone.locator(f"#h-{household.pk}.graded:not(.queued)").wait_for()
     assert phone.locator("[data-graded]").inner_text() == "9"
@@ -59,7 +78,7 @@ def test_sorting_round_with_an_offline_grade_then_approval_then_the_villager_see
     assert "陈大十" in phone.locator("[data-sync-list]").inner_text()
     assert phone.locator("[data-graded]").inner_text() == "10"
     screenshot(phone, "scoring-1-offline")
-    assert SortingCheck.objects.count() == 9
+    assert SortingCheck.objects.filter(withdrawn_at__isnull=True).count() == 9
     # As if the first answer had been lost: the same entry is queued twice.
     phone.evaluate(
         """() => {
@@ -77,7 +96,7 @@ def test_sorting_round_with_an_offline_grade_then_approval_then_the_villager_see
     phone.locator("[data-sync-box]").wait_for(state="hidden")
     phone.locator(f"#h-{households[9].pk}.graded:not(.queued)").wait_for()
     screenshot(phone, "scoring-2-synced")
-    assert SortingCheck.objects.count() == 10
+    assert SortingCheck.objects.filter(withdrawn_at__isnull=True).count() == 10
     assert SortingCheck.objects.filter(household=households[9]).count() == 1
     assert not SortingCheck.objects.filter(is_conflict=True).exists()
     assert PointsClaim.objects.filter(status=PointsClaim.Status.PENDING).count() == 10
@@ -88,9 +107,12 @@ def test_sorting_round_with_an_offline_grade_then_approval_then_the_villager_see
     phone.context.clear_cookies()
     sign_in_staff(phone, checker.username)
     phone.goto("/admin/points/claims/")
-    for _index in range(10):
-        phone.get_by_role("button", name="通过").first.click()
-        phone.wait_for_load_state()
+    # "Approve all unflagged" with the count, and a confirmation that repeats it.
+    phone.get_by_role("link", name="一键通过无标记的 10 条…").click()
+    phone.wait_for_url(re.compile(r"/admin/points/claims/approve-all/"))
+    assert phone.locator("[data-approve-count]").get_attribute("data-approve-count") == "10"
+    screenshot(phone, "scoring-2b-approve-all")
+    phone.get_by_role("button", name="确认通过 10 条").click()
     phone.get_by_text("没有待审核的积分").wait_for()
     assert PointsClaim.objects.filter(status=PointsClaim.Status.APPROVED).count() == 10
 

@@ -157,7 +157,7 @@ def test_campaign_page_searches_households_with_few_queries(
 def test_a_campaign_with_its_own_rubric(client, tree):
     village = tree["villages"][0]
     client.force_login(make_staff(Role.COMMITTEE, village, name="甲委员"))
-    assert "家风家训上墙 20" in client.get(reverse("points:campaigns")).content.decode()
+    assert 'value="家风家训上墙"' in client.get(reverse("points:campaigns")).content.decode()
     client.post(
         reverse("points:campaign_create"),
         {
@@ -165,8 +165,12 @@ def test_a_campaign_with_its_own_rubric(client, tree):
             "title": "第四季度评比",
             "period_start": "2026-10-01",
             "period_end": "2026-12-31",
-            "criteria": "院落整洁 40\n厕所干净：30\n\n绿化 30",
-            "levels": "五星美家 5 90 50\n三星美家 3 60 10",
+            "criterion_name": ["院落整洁", "厕所干净", "", "绿化"],
+            "criterion_max": ["40", "30", "", "30"],
+            "level_name": ["五星美家", "三星美家", ""],
+            "level_stars": ["5", "3", ""],
+            "level_min": ["90", "60", ""],
+            "level_points": ["50", "10", ""],
         },
     )
     campaign = AppraisalCampaign.objects.get()
@@ -186,9 +190,14 @@ def test_a_campaign_with_its_own_rubric(client, tree):
             "title": "错的",
             "period_start": "2026-10-01",
             "period_end": "2026-12-31",
-            "levels": "五星 很多",
+            "level_name": ["五星", "三星"],
+            "level_stars": ["5", "3"],
+            "level_min": ["90", "很多"],
+            "level_points": ["30", "10"],
         },
-        follow=True,
     )
     assert AppraisalCampaign.objects.count() == 1
-    assert "星级" in response.content.decode()
+    page = response.content.decode()
+    # Which row is wrong, and what was typed is still there.
+    assert response.status_code == 400 and "第 2 行" in page
+    assert 'value="很多"' in page and 'value="错的"' in page

@@ -102,6 +102,12 @@
   function done(entry, data) {
     var row = rowOf(entry.household);
     if (!row) return;
+    if (data.row_html && row.tagName === "LI") {
+      // The server's own drawing of the row: the grade given, with "change" and "undo".
+      var holder = document.createElement("ul");
+      holder.innerHTML = data.row_html.trim();
+      if (holder.firstElementChild) { row.replaceWith(holder.firstElementChild); return; }
+    }
     row.classList.add("graded");
     var state = row.querySelector("[data-state]");
     if (state) {
@@ -126,6 +132,7 @@
     body.append("grade", entry.grade);
     body.append("key", entry.key);
     body.append("note", entry.note || "");
+    body.append("next", entry.next || "");
     if (entry.photo) body.append("photo", dataUrlToBlob(entry.photo), "photo.jpg");
     window.fetch(entry.url, {
       method: "POST",
@@ -166,6 +173,7 @@
       name: form.dataset.name,
       note: form.elements.note ? form.elements.note.value : "",
       photo: null,
+      next: window.location.pathname + window.location.search,
       at: Date.now()
     };
     var file = form.elements.photo && form.elements.photo.files[0];

@@ -10,11 +10,23 @@
   var REFRESH_MS = 50000;
   var POLL_MS = 3000;
   var refreshTimer = null;
+  var countdown = box.querySelector("[data-role=countdown]");
+  var balance = document.querySelector("[data-role=balance]");
+  var expiresAt = Date.now() + (parseInt(box.dataset.secondsLeft, 10) || 0) * 1000;
+
+  function tick() {
+    if (!countdown) return;
+    var left = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
+    countdown.textContent = countdown.dataset.label.replace("{s}", left);
+  }
 
   function show(data) {
     qr.innerHTML = data.svg;
     digits.dataset.digits = data.digits;
     digits.textContent = data.digits.slice(0, 4) + " " + data.digits.slice(4);
+    expiresAt = Date.now() + (data.seconds_left || 0) * 1000;
+    if (balance && data.balance !== undefined) balance.textContent = data.balance;
+    tick();
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(refresh, REFRESH_MS);
   }
@@ -46,4 +58,6 @@
 
   refreshTimer = setTimeout(refresh, REFRESH_MS);
   setTimeout(poll, POLL_MS);
+  setInterval(tick, 1000);
+  tick();
 })();
