@@ -56,6 +56,13 @@ class Kind(StrEnum):
     CLASS_SESSION = "class_session"  # organising a class: check-in at the door
     SIGNUP = "signup"  # a household's seat at a class session
     NOTICE = "notice"  # a message to every household of an area (outbox)
+    TOILET = "toilet"  # the toilet register (改厕台账): household and public toilets, stickers
+    TOILET_FILE = "toilet_file"  # toilet register import and export (.xlsx)
+    CONTRACTOR_TEAM = "contractor_team"  # contractors' teams, their villages, due lists, statements
+    SERVICE_ORDER = "service_order"  # after-care orders (抽渣, 维修): ask, follow, rate, dispatch
+    SERVICE_WORK = "service_work"  # a contractor's orders on the phone: accept, on the way, done
+    CHECK_ROUND = "check_round"  # province and city toilet check rounds (排查)
+    UPKEEP_FIGURES = "upkeep_figures"  # response time, within deadline, satisfaction
 
 
 class Action(StrEnum):
@@ -76,6 +83,7 @@ VILLAGERS = frozenset({Role.VILLAGER})
 SHOPKEEPERS = frozenset({Role.SHOPKEEPER})
 EDITORS = frozenset({Role.EDITOR})
 INSPECTORS = frozenset({Role.INSPECTOR})
+CONTRACTORS = frozenset({Role.CONTRACTOR})
 NOBODY: frozenset[str] = frozenset()
 
 R, W, A = Action.READ, Action.WRITE, Action.APPROVE  # no row gives DELETE
@@ -119,11 +127,25 @@ TABLE: dict[tuple[Kind, Action], frozenset[str]] = {
     (Kind.CLASS_SESSION, W): VILLAGE_STAFF | EDITORS,
     (Kind.SIGNUP, W): VILLAGERS,
     (Kind.NOTICE, W): ADMINISTRATORS,
+    (Kind.TOILET, R): VILLAGE_STAFF | INSPECTORS | VILLAGERS,
+    (Kind.TOILET, W): VILLAGE_STAFF,
+    (Kind.TOILET_FILE, R): VILLAGE_STAFF,
+    (Kind.TOILET_FILE, W): VILLAGE_STAFF,
+    (Kind.CONTRACTOR_TEAM, R): ADMINISTRATORS,
+    (Kind.CONTRACTOR_TEAM, W): ADMINISTRATORS,
+    (Kind.SERVICE_ORDER, R): VILLAGE_STAFF | VILLAGERS,
+    (Kind.SERVICE_ORDER, W): VILLAGE_STAFF | VILLAGERS,
+    (Kind.SERVICE_ORDER, A): ADMINISTRATORS,
+    (Kind.SERVICE_WORK, R): CONTRACTORS,
+    (Kind.SERVICE_WORK, W): CONTRACTORS,
+    (Kind.CHECK_ROUND, R): ADMINISTRATORS | INSPECTORS,
+    (Kind.CHECK_ROUND, W): ADMINISTRATORS | INSPECTORS,
+    (Kind.UPKEEP_FIGURES, R): ADMINISTRATORS | INSPECTORS,
 }
 
 # Kinds bound to named people on the object as well as to a role over its area: the object's
 # attribute holding them. Superusers get no exception here.
-BOUND: dict[Kind, str] = {Kind.COUNTER: "shopkeepers"}
+BOUND: dict[Kind, str] = {Kind.COUNTER: "shopkeepers", Kind.SERVICE_WORK: "team_members"}
 
 # What the table does not say by itself, for the matrix page (docs/permissions.md).
 NOTES: dict[tuple[Kind, Action], str] = {
@@ -137,6 +159,11 @@ NOTES: dict[tuple[Kind, Action], str] = {
     (Kind.PAGE, W): "editors submit; only reviewers publish",
     (Kind.STORE, W): "the district's item list: district administrators only",
     (Kind.AREA, R): "the list of areas; households are another row",
+    (Kind.TOILET, R): "villagers: their own household's toilet; inspectors: with the name masked",
+    (Kind.SERVICE_ORDER, W): "villagers ask for their own household; committees file for several",
+    (Kind.SERVICE_ORDER, A): "dispatch to a team, close; the town's service desk enters calls",
+    (Kind.SERVICE_WORK, R): "only orders of a team the contractor belongs to",
+    (Kind.SERVICE_WORK, W): "only orders of a team the contractor belongs to",
 }
 
 
@@ -162,6 +189,13 @@ DESCRIPTIONS: dict[Kind, str] = {
     Kind.CLASS_SESSION: "class sessions: check people in at the door",
     Kind.SIGNUP: "a household's seat at a class session: sign up, cancel",
     Kind.NOTICE: "a message to every household of an area (inbox and SMS), from the work desk",
+    Kind.TOILET: "the toilet register (改厕台账): household and public toilets, QR stickers",
+    Kind.TOILET_FILE: "toilet register import and export (.xlsx)",
+    Kind.CONTRACTOR_TEAM: "contractors' teams and the villages they serve, due lists, statements",
+    Kind.SERVICE_ORDER: "after-care orders (抽渣, 维修): ask, follow and rate; dispatch and close",
+    Kind.SERVICE_WORK: "a contractor's orders on the phone: accept, on the way, done",
+    Kind.CHECK_ROUND: "province and city toilet check rounds (排查): plan, record checks",
+    Kind.UPKEEP_FIGURES: "after-care figures: response time, within deadline, satisfaction",
 }
 
 MATRIX_START = "<!-- matrix:start (generated from registry/permissions.py) -->"
@@ -312,4 +346,5 @@ MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.EDITOR: ("wagtailadmin.access_admin",),
     Role.SHOPKEEPER: (),
     Role.VILLAGER: (),
+    Role.CONTRACTOR: (),
 }
