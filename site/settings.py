@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "outbox",
     "points",
     "shops",
+    "upkeep",
     "campaigns",
     "wagtail_zh",
     "wagtail.contrib.forms",
