@@ -376,6 +376,9 @@ class Command(BaseCommand):
 
             self.stage("超市", lambda: (None, seed_shops(district=district, village=village_a)))
             self.stage("评分", lambda: self.ensure_scoring(village_a))
+            from upkeep.demo import seed_upkeep
+
+            self.stage("改厕", lambda: (None, seed_upkeep(town=town_a, village=village_a)))
         self.stage(
             "网站",
             lambda: seed_campaign_site(
