@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from registry.models import Area, Household, User
-from upkeep.models import CheckRound, ContractorTeam, Toilet
+from upkeep.models import CheckRound, ServiceCoverage, ServiceOrder, Toilet
 from upkeep.services import (
     check_round_create,
     contractor_team_create,
@@ -40,7 +40,7 @@ def _months_ago(today: datetime.date, months: int) -> datetime.date:
 @transaction.atomic
 def seed_upkeep(*, town: Area, village: Area) -> str:
     today = timezone.localdate()
-    team = ContractorTeam.objects.filter(area=town, name=TEAM_NAME).first()
+    team = ServiceCoverage.objects.filter(team__area=town, team__name=TEAM_NAME).first()
     if team is None:
         villages = Area.objects.filter(
             path__startswith=town.path, level=Area.Level.VILLAGE
@@ -99,5 +99,57 @@ def seed_upkeep(*, town: Area, village: Area) -> str:
                 starts_on=today,
                 ends_on=today + datetime.timedelta(days=30),
             )
+    orders = _demo_orders(village=village, contractor=contractor)
     toilets = Toilet.objects.filter(village=village).count()
-    return f"{team.company} {team.name}，{village.name} {toilets} 个厕所（新建 {len(new)} 个）"
+    return (
+        f"{team.company} {team.team.name}，{village.name} {toilets} 个厕所（新建 {len(new)} 个），"
+        f"{orders} 张管护工单"
+    )
+
+
+def _demo_orders(*, village: Area, contractor: User | None) -> int:
+    """The demo villager's household (0001) has an emptying done and waiting for its rating; two
+    neighbours asked for a repair and an emptying the team has still to do. Fixed keys: a rerun
+    files nothing."""
+    from upkeep.services_orders import service_order_done, service_order_file
+
+    toilets = list(
+        Toilet.objects.filter(village=village, household__isnull=False)
+        .exclude(type=Toilet.Type.SEWER)
+        .select_related("household", "village")
+        .order_by("household__number")[:3]
+    )
+    if len(toilets) < 3 or contractor is None:
+        return ServiceOrder.objects.filter(toilet__village=village).count()
+    plan = [
+        (toilets[0], ServiceOrder.Kind.EMPTYING, "化粪池快满了，麻烦尽快来抽。"),
+        (toilets[1], ServiceOrder.Kind.REPAIR, "冲水阀漏水。"),
+        (toilets[2], ServiceOrder.Kind.EMPTYING, ""),
+    ]
+    for toilet, kind, note in plan:
+        service = service_order_file(
+            toilet=toilet,
+            kind=kind,
+            channel=ServiceOrder.Channel.PHONE,
+            requested_by=None,
+            key=f"demo:{toilet.pk}:{kind}",
+            note=note,
+        )
+        is_first = toilet == toilets[0]
+        if is_first and service.order.status == "assigned" and service.order.assignee_team_id:
+            service_order_done(
+                actor=contractor, service=service, photos=[_photo()], volume=Decimal("1.4")
+            )
+    return ServiceOrder.objects.filter(toilet__village=village).count()
+
+
+def _photo():
+    """A plain after-photo for the demo (made here: nothing binary is committed)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (480, 360), (96, 140, 88)).save(buffer, format="JPEG")
+    return SimpleUploadedFile("after.jpg", buffer.getvalue(), content_type="image/jpeg")

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from registry.models import Area, RoleAssignment, User
 from registry.permissions import Action, Kind, may
 from registry.services import role_assign
+from supervision.models import Team
 from upkeep.exceptions import UpkeepError
-from upkeep.models import CheckRound, ContractorTeam, Toilet, ToiletCheck
+from upkeep.models import CheckRound, ServiceCoverage, ServiceOrder, Toilet, ToiletCheck
 
 
 def _require(user: User | None, kind: Kind, action: Action, where: Area) -> None:
@@ -35,22 +36,24 @@ def contractor_team_create(
     company: str,
     phone: str = "",
     villages: Iterable[Area] = (),
-) -> ContractorTeam:
-    """A town's (or the district's) contractor team serving ``villages`` below ``area``."""
+) -> ServiceCoverage:
+    """A town's contractor team (a ``supervision.Team``) and the villages it serves."""
     _require(actor, Kind.CONTRACTOR_TEAM, Action.WRITE, area)
     villages = list(villages)
     if any(not village.path.startswith(area.path) for village in villages):
         raise UpkeepError("village_outside", _("A team serves only villages of its town."))
     with transaction.atomic():
-        team = ContractorTeam.objects.create(area=area, name=name, company=company, phone=phone)
-        team.villages.set(villages)
-    return team
+        team = Team.objects.create(name=name, kind=Team.Kind.CONTRACTOR, area=area, phone=phone)
+        coverage = ServiceCoverage.objects.create(team=team, company=company)
+        coverage.villages.set(villages)
+    return coverage
 
 
 def contractor_team_member_add(
-    *, actor: User | None, team: ContractorTeam, user: User
-) -> ContractorTeam:
-    """Put ``user`` in ``team`` with the contractor role over the team's town."""
+    *, actor: User | None, team: ServiceCoverage | Team, user: User
+) -> Team:
+    """Put ``user`` in the team with the contractor role over the team's town."""
+    team = team.team if isinstance(team, ServiceCoverage) else team
     _require(actor, Kind.CONTRACTOR_TEAM, Action.WRITE, team.area)
     with transaction.atomic():
         role_assign(user=user, role=RoleAssignment.Role.CONTRACTOR, area=team.area)
@@ -143,7 +146,8 @@ def toilet_check_record(
     note: str = "",
     photo=None,
 ) -> ToiletCheck:
-    """Record one toilet's check on a round: fine, or a problem.
+    """Record one toilet's check on a round: fine, or a problem, which becomes a repair order
+    (a work order to the team serving the village, else the town's to dispatch).
 
     A fine household toilet earns points where the district publishes the ``toilet-in-use``
     earning rule, by the maker-checker path: the checker records the claim (when they may score
@@ -166,6 +170,20 @@ def toilet_check_record(
         check.save()
         if result == ToiletCheck.Result.FINE and toilet.household_id is not None:
             _claim_in_use_points(actor=actor, check=check)
+        elif result == ToiletCheck.Result.PROBLEM and check.work_order_id is None:
+            from upkeep.services_orders import service_order_file
+
+            service = service_order_file(
+                toilet=toilet,
+                kind=ServiceOrder.Kind.REPAIR,
+                channel=ServiceOrder.Channel.CHECK,
+                requested_by=actor,
+                key=f"toilet-check:{check.pk}",
+                note=check.note,
+                photos=[photo] if photo is not None else [],
+            )
+            check.work_order_id = service.order_id
+            check.save(update_fields=["work_order"])
     return check
 
 

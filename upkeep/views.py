@@ -30,8 +30,8 @@ from registry.qr import qr_svg
 from registry.scoping import areas_visible_to, visible_to
 from upkeep.exceptions import UpkeepError
 from upkeep.importing import toilet_export, toilet_import_apply, toilet_import_check
-from upkeep.models import CheckRound, ContractorTeam, Toilet, ToiletCheck, ToiletImport
-from upkeep.selectors import teams_of_contractor, toilet_due_list, toilet_list
+from upkeep.models import CheckRound, Toilet, ToiletCheck, ToiletImport
+from upkeep.selectors import service_teams, teams_of_contractor, toilet_due_list, toilet_list
 from upkeep.services import check_round_create, toilet_check_record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -247,7 +247,7 @@ def sticker(request: HttpRequest, token: str) -> HttpResponse:
     toilet = get_object_or_404(
         visible_to(request.user, Toilet.objects.all(), kind=Kind.TOILET), pk=toilet_id
     )
-    return redirect("upkeep:toilet", pk=toilet.pk)
+    return redirect(f"{reverse('upkeep:toilet', args=[toilet.pk])}?via=sticker")
 
 
 @login_required
@@ -258,7 +258,14 @@ def toilet(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    return TemplateResponse(request, "upkeep/toilet.html", {"toilet": toilet})
+    may_ask = may(request.user, Kind.SERVICE_ORDER, Action.WRITE, toilet) or may(
+        request.user, Kind.SERVICE_ORDER, Action.APPROVE, toilet.village
+    )
+    return TemplateResponse(
+        request,
+        "upkeep/toilet.html",
+        {"toilet": toilet, "may_ask": may_ask, "via": request.GET.get("via", "")[:10]},
+    )
 
 
 # --- Due list -------------------------------------------------------------------------------------
@@ -276,7 +283,7 @@ def _month(data) -> datetime.date:
 def due(request: HttpRequest) -> HttpResponse:
     """Each month's households due for emptying, per team: the town's and the contractor's view."""
     if may(request.user, Kind.CONTRACTOR_TEAM, Action.READ):
-        teams = visible_to(request.user, ContractorTeam.objects.all(), kind=Kind.CONTRACTOR_TEAM)
+        teams = visible_to(request.user, service_teams(), kind=Kind.CONTRACTOR_TEAM)
     elif may(request.user, Kind.SERVICE_WORK, Action.READ):
         teams = teams_of_contractor(user=request.user)
     else:

@@ -49,11 +49,11 @@ def test_due_on_counts_from_last_emptying_then_acceptance_then_year():
 def world():
     tree = make_tree(villages=3)
     served, also_served, not_served = tree["villages"]
-    team = contractor_team_create(
+    coverage = contractor_team_create(
         actor=None, area=tree["town"], name="抽渣一队", company="鲁源环卫",
         villages=[served, also_served],
     )  # fmt: skip
-    return {**tree, "team": team, "served": served, "also": also_served, "not": not_served}
+    return {**tree, "team": coverage.team, "served": served, "also": also_served, "not": not_served}
 
 
 def _toilet(village, number, **fields):

@@ -223,5 +223,5 @@ def test_sticker_sheet_and_scan(client, world):
     assert sheet.status_code == 200 and sheet.content.count(b"<svg") == 1
     scanned = client.get(reverse("upkeep:sticker", args=[sticker_token("toilet", toilet.pk)]))
     assert scanned.status_code == 302
-    assert scanned["Location"] == reverse("upkeep:toilet", args=[toilet.pk])
+    assert scanned["Location"] == reverse("upkeep:toilet", args=[toilet.pk]) + "?via=sticker"
     assert client.get(reverse("upkeep:sticker", args=["MJSNOTACODE"])).status_code == 404

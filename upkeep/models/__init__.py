@@ -1,5 +1,12 @@
 from .checks import CheckRound, ToiletCheck
-from .teams import ContractorTeam
+from .service import ServiceCoverage, ServiceOrder
 from .toilets import Toilet, ToiletImport
 
-__all__ = ["CheckRound", "ContractorTeam", "Toilet", "ToiletCheck", "ToiletImport"]
+__all__ = [
+    "CheckRound",
+    "ServiceCoverage",
+    "ServiceOrder",
+    "Toilet",
+    "ToiletCheck",
+    "ToiletImport",
+]

@@ -66,6 +66,15 @@ class ToiletCheck(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    work_order = models.ForeignKey(
+        "supervision.WorkOrder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("work order"),
+        help_text=_("The repair order a problem found on the round became."),
+    )
 
     scope_area_field = "toilet__village__path"
     scope_kind = "check_round"

@@ -22,7 +22,7 @@ class Toilet(models.Model):
 
     class Acceptance(models.TextChoices):
         PENDING = "pending", _("Not yet accepted")
-        PASSED = "passed", _("Accepted")
+        PASSED = "passed", _("Passed acceptance")
         FAILED = "failed", _("Failed acceptance")
 
     class Status(models.TextChoices):
