@@ -276,3 +276,12 @@ def service_category_for_test():
     from supervision.models import Category
 
     return Category.objects.create(code="litter", name="垃圾", source="inspection", days=3)
+
+
+def test_the_work_desk_leads_staff_to_the_phone_pages(client, world):
+    client.force_login(world["town_admin"])
+    desk = client.get("/admin/").content.decode()
+    assert reverse("upkeep:orders") in desk and reverse("upkeep:toilets") in desk
+    client.force_login(world["committee"])
+    desk = client.get("/admin/").content.decode()
+    assert reverse("upkeep:orders") in desk and reverse("upkeep:figures") not in desk

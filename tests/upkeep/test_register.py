@@ -225,3 +225,19 @@ def test_sticker_sheet_and_scan(client, world):
     assert scanned.status_code == 302
     assert scanned["Location"] == reverse("upkeep:toilet", args=[toilet.pk]) + "?via=sticker"
     assert client.get(reverse("upkeep:sticker", args=["MJSNOTACODE"])).status_code == 404
+
+
+def test_toilet_list_queries_do_not_grow_and_inspectors_see_names_masked(
+    client, world, django_assert_max_num_queries
+):
+    for household in world["households"]:
+        Toilet.objects.create(village=world["village"], household=household, type="double_urn")
+    client.force_login(world["committee"])
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("upkeep:toilets"), {"village": world["village"].pk})
+    assert len(page.context["page"].object_list) == 3 and "王建国家" in page.content.decode()
+    inspector = make_staff(Role.INSPECTOR, world["district"])
+    client.force_login(inspector)
+    page = client.get(reverse("upkeep:toilets"), {"village": world["village"].pk})
+    assert page.status_code == 200 and "王*国家" in page.content.decode()
+    assert "王建国" not in page.content.decode()
