@@ -47,6 +47,7 @@ TOPICS: dict[str, Promise] = {
     "pages": _("Pages to review, approved or sent back"),
     "alerts": _("Stock and ledger alerts"),
     "workorders": _("Work orders: new, due tomorrow, late, sent back"),
+    "upkeep": _("Toilet service: done, please rate it"),
 }
 
 CATALOGUE: dict[str, Template] = {
@@ -244,6 +245,17 @@ CATALOGUE: dict[str, Template] = {
         text=_("[%(sign)s] Order #%(order)s was sent back: %(reason)s"),
         sample={"order": 12345, "reason": "照片看不清，请重新拍摄整改后的照片"},
         clip=("reason",),
+    ),
+    # --- Toilet after-care (upkeep) -----------------------------------------------------------
+    "upkeep.rate": Template(
+        topic="upkeep",
+        title=_("Toilet service done: please rate it"),
+        text=_(
+            "[%(sign)s] Your %(service)s (order #%(order)s) is done. Please rate it on your "
+            "household page."
+        ),
+        sample={"service": "户厕抽渣", "order": 12345},
+        clip=("service",),
     ),
     # --- Notices to every household of an area (outbox/views) --------------------------------
     "notice.area": Template(

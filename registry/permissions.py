@@ -61,6 +61,13 @@ class Kind(StrEnum):
     INSPECTION = "inspection"  # inspection rounds (督查): plan, walk, score villages
     CHECKLIST = "checklist"  # the district's inspection checklist, weights, service levels
     TALLY = "tally"  # campaign tallies (五清一改): measures, targets, village reports
+    TOILET = "toilet"  # the toilet register (改厕台账): household and public toilets, stickers
+    TOILET_FILE = "toilet_file"  # toilet register import and export (.xlsx)
+    CONTRACTOR_TEAM = "contractor_team"  # contractors' teams, their villages, due lists, statements
+    SERVICE_ORDER = "service_order"  # after-care orders (抽渣, 维修): ask, follow, rate, dispatch
+    SERVICE_WORK = "service_work"  # a contractor's orders on the phone: accept, on the way, done
+    CHECK_ROUND = "check_round"  # province and city toilet check rounds (排查)
+    UPKEEP_FIGURES = "upkeep_figures"  # response time, within deadline, satisfaction
 
 
 class Action(StrEnum):
@@ -81,6 +88,7 @@ VILLAGERS = frozenset({Role.VILLAGER})
 SHOPKEEPERS = frozenset({Role.SHOPKEEPER})
 EDITORS = frozenset({Role.EDITOR})
 INSPECTORS = frozenset({Role.INSPECTOR})
+CONTRACTORS = frozenset({Role.CONTRACTOR})
 NOBODY: frozenset[str] = frozenset()
 
 R, W, A = Action.READ, Action.WRITE, Action.APPROVE  # no row gives DELETE
@@ -136,11 +144,25 @@ TABLE: dict[tuple[Kind, Action], frozenset[str]] = {
     (Kind.TALLY, R): VILLAGE_STAFF | INSPECTORS,
     (Kind.TALLY, W): VILLAGE_STAFF,
     (Kind.TALLY, A): ADMINISTRATORS,
+    (Kind.TOILET, R): VILLAGE_STAFF | INSPECTORS | VILLAGERS,
+    (Kind.TOILET, W): VILLAGE_STAFF,
+    (Kind.TOILET_FILE, R): VILLAGE_STAFF,
+    (Kind.TOILET_FILE, W): VILLAGE_STAFF,
+    (Kind.CONTRACTOR_TEAM, R): ADMINISTRATORS,
+    (Kind.CONTRACTOR_TEAM, W): ADMINISTRATORS,
+    (Kind.SERVICE_ORDER, R): VILLAGE_STAFF | VILLAGERS,
+    (Kind.SERVICE_ORDER, W): VILLAGE_STAFF | VILLAGERS,
+    (Kind.SERVICE_ORDER, A): ADMINISTRATORS,
+    (Kind.SERVICE_WORK, R): CONTRACTORS,
+    (Kind.SERVICE_WORK, W): CONTRACTORS,
+    (Kind.CHECK_ROUND, R): ADMINISTRATORS | INSPECTORS,
+    (Kind.CHECK_ROUND, W): ADMINISTRATORS | INSPECTORS,
+    (Kind.UPKEEP_FIGURES, R): ADMINISTRATORS | INSPECTORS,
 }
 
 # Kinds bound to named people on the object as well as to a role over its area: the object's
 # attribute holding them. Superusers get no exception here.
-BOUND: dict[Kind, str] = {Kind.COUNTER: "shopkeepers"}
+BOUND: dict[Kind, str] = {Kind.COUNTER: "shopkeepers", Kind.SERVICE_WORK: "team_members"}
 
 # What the table does not say by itself, for the matrix page (docs/permissions.md).
 NOTES: dict[tuple[Kind, Action], str] = {
@@ -158,6 +180,11 @@ NOTES: dict[tuple[Kind, Action], str] = {
     (Kind.RECTIFICATION, W): "only orders whose village must act; a team's members and a named "
     "person act on theirs too",
     (Kind.TALLY, A): "town review of village reports",
+    (Kind.TOILET, R): "villagers: their own household's toilet; inspectors: with the name masked",
+    (Kind.SERVICE_ORDER, W): "villagers ask for their own household; committees file for several",
+    (Kind.SERVICE_ORDER, A): "dispatch to a team, close; the town's service desk enters calls",
+    (Kind.SERVICE_WORK, R): "only orders of a team the contractor belongs to",
+    (Kind.SERVICE_WORK, W): "only orders of a team the contractor belongs to",
 }
 
 
@@ -189,6 +216,13 @@ DESCRIPTIONS: dict[Kind, str] = {
     Kind.CHECKLIST: "the inspection checklist with weights, work order categories and their "
     "service levels",
     Kind.TALLY: "campaign tallies (五清一改): village reports; town review; district totals",
+    Kind.TOILET: "the toilet register (改厕台账): household and public toilets, QR stickers",
+    Kind.TOILET_FILE: "toilet register import and export (.xlsx)",
+    Kind.CONTRACTOR_TEAM: "contractors' teams and the villages they serve, due lists, statements",
+    Kind.SERVICE_ORDER: "after-care orders (抽渣, 维修): ask, follow and rate; dispatch and close",
+    Kind.SERVICE_WORK: "a contractor's orders on the phone: accept, on the way, done",
+    Kind.CHECK_ROUND: "province and city toilet check rounds (排查): plan, record checks",
+    Kind.UPKEEP_FIGURES: "after-care figures: response time, within deadline, satisfaction",
 }
 
 MATRIX_START = "<!-- matrix:start (generated from registry/permissions.py) -->"
@@ -344,4 +378,5 @@ MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.EDITOR: ("wagtailadmin.access_admin",),
     Role.SHOPKEEPER: (),
     Role.VILLAGER: (),
+    Role.CONTRACTOR: (),
 }

@@ -172,6 +172,7 @@ STAFF_LOGINS: list[tuple[str, str, str, str | None, str]] = [
     ("inspector", "周海涛", "督查员", "inspector", "district"),
     ("editor", "吴晓雯", "宣传干事", "editor", "district"),
     ("shop", "郑桂芳", "美家超市店主", "shopkeeper", "village"),
+    ("contractor", "冯志强", "抽渣维修队员", "contractor", "town"),
 ]
 VILLAGER_USERNAME = "villager"
 

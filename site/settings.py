@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "points",
     "shops",
     "supervision",
+    "upkeep",
     "campaigns",
     "wagtail_zh",
     "wagtail.contrib.forms",

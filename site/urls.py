@@ -18,6 +18,7 @@ urlpatterns = [
     path("shops/", include("shops.urls")),
     path("scoring/", include("points.urls")),
     path("supervision/", include("supervision.urls")),
+    path("upkeep/", include("upkeep.urls")),
     path("prefs/text-size/", views.text_size, name="text_size"),
     path("prefs/", views.preferences, name="preferences"),
     path("manifest.webmanifest", views.web_manifest, name="web_manifest"),

@@ -29,6 +29,7 @@ from points.services.expiry import household_expiry_get
 from registry.params import safe_next
 from registry.selectors import household_get, household_list_for_villager
 from shops.selectors import redemption_lines_by_transaction, store_list_for_shopkeeper
+from upkeep.selectors import household_upkeep_get
 
 TEXT_COOKIE_AGE = 60 * 60 * 24 * 365 * 2
 
@@ -91,6 +92,7 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
             "recent": postings_with_evidence(
                 _with_shop_items(household_history_list(household=found)[:RECENT_POSTINGS])
             ),
+            "upkeep": household_upkeep_get(user=request.user, household=found),
         },
     )
 

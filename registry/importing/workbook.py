@@ -7,9 +7,9 @@ import pyexpat
 import re
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.utils import timezone
@@ -38,6 +38,7 @@ from registry.importing.format import (
     RELATION_CHOICES_TEXT,
     SHEET_TITLE,
     UNPACKED_FACTOR,
+    Column,
     ImportRefused,
     ProgressCallback,
 )
@@ -173,9 +174,9 @@ def group_keys(name: str) -> list[str]:
     return keys
 
 
-def _header_key(value: object) -> str | None:
+def _header_key(value: object, columns: tuple[Column, ...] = COLUMNS) -> str | None:
     text = re.sub(r"[\s*＊:：]", "", _text(value))
-    for column in COLUMNS:
+    for column in columns:
         if text == column.header or text in column.aliases:
             return column.key
     return None
@@ -214,7 +215,28 @@ def upload_read(job: HouseholdImport) -> bytes:
 
 
 def sheet_read(data: bytes, on_progress: ProgressCallback) -> Sheet:
-    """Parse and check each row on its own; raises ImportRefused for the whole file.
+    """Parse and check each row on its own; raises ImportRefused for the whole file."""
+    max_rows = settings.REGISTER_IMPORT_MAX_ROWS
+    return workbook_read(
+        data,
+        sheet_title=SHEET_TITLE,
+        read=lambda lines, declared: _read_rows(lines, max_rows, declared, on_progress),
+    )
+
+
+Lines = Iterator[tuple[int, dict[int, Any]]]
+_T = TypeVar("_T")
+
+
+def workbook_read(data: bytes, *, sheet_title: str, read: Callable[[Lines, int], _T]) -> _T:
+    """Open an uploaded .xlsx safely and hand its sheet's rows to ``read(lines, declared)``.
+
+    The one reader of uploaded workbooks (the household register, and other apps' registers):
+    the bytes are sniffed first (size, old Excel, password, zip bomb), the sheet named
+    ``sheet_title`` (else the first) is streamed row by row as ``(line, {column number: value})``
+    with at most ``MAX_COLUMNS`` values, and ``declared`` is the sheet's declared last row (0
+    when unknown). ``find_header`` finds the header row among the first lines. Raises
+    ImportRefused for the whole file, including any unexpected error of ``read``.
 
     openpyxl reads the workbook's parts (shared strings, date styles, sheet list); the sheet
     itself is streamed here, which is several times faster than openpyxl's read-only cells and
@@ -241,7 +263,7 @@ def sheet_read(data: bytes, on_progress: ProgressCallback) -> Sheet:
             if not sheets:
                 raise ImportRefused("no_rows")
             # The sheet named 台账, else the first one (a notes sheet may follow it).
-            path = dict(sheets).get(SHEET_TITLE, sheets[0][1])
+            path = dict(sheets).get(sheet_title, sheets[0][1])
             cells = _SheetCells(
                 shared_strings=reader.shared_strings,
                 date_styles=set(reader.wb._date_formats),
@@ -254,7 +276,7 @@ def sheet_read(data: bytes, on_progress: ProgressCallback) -> Sheet:
                 raise ImportRefused("too_many_rows", max=max_rows)
             cells.max_cells = max_rows * MAX_CELLS_PER_ROW
             with reader.archive.open(path) as source:
-                return _read_rows(cells.rows(source), max_rows, declared or 0, on_progress)
+                return read(cells.rows(source), declared or 0)
         except ImportRefused:
             raise
         except Exception as exc:
@@ -390,7 +412,7 @@ def _read_rows(
     declared: int,
     on_progress: ProgressCallback,
 ) -> Sheet:
-    header_line, index = _find_header(lines)
+    header_line, index = find_header(lines, COLUMNS)
     sheet = Sheet(rows=[], columns=frozenset(index))
     total = max(declared - header_line, 0)
     today = timezone.localdate()
@@ -411,16 +433,18 @@ def _read_rows(
     return sheet
 
 
-def _find_header(lines: Iterator[tuple[int, dict[int, Any]]]) -> tuple[int, dict[str, int]]:
-    """The header row among the first few, and the column number of each known column in it."""
+def find_header(lines: Lines, columns: tuple[Column, ...]) -> tuple[int, dict[str, int]]:
+    """The header row among the first few, and the column number of each known column in it.
+
+    Raises ImportRefused when no row has every required column's header (or an alias)."""
     best: dict[str, int] = {}
-    required = {column.key for column in COLUMNS if column.is_required}
+    required = {column.key for column in columns if column.is_required}
     seen_any = False
     for line, values in lines:
         seen_any = seen_any or bool(values)
         index: dict[str, int] = {}
         for column, value in sorted(values.items()):
-            key = _header_key(value)
+            key = _header_key(value, columns)
             if key is not None and key not in index:
                 index[key] = column
         if required <= set(index):
@@ -431,7 +455,7 @@ def _find_header(lines: Iterator[tuple[int, dict[int, Any]]]) -> tuple[int, dict
             break
     if not best and not seen_any:
         raise ImportRefused("no_rows")
-    missing = [column.header for column in COLUMNS if column.is_required and column.key not in best]
+    missing = [column.header for column in columns if column.is_required and column.key not in best]
     raise ImportRefused("missing_columns", columns="、".join(missing))
 
 

@@ -40,6 +40,7 @@ class RoleAssignment(models.Model):
         EDITOR = "editor", _("Propaganda editor")
         INSPECTOR = "inspector", _("Inspector")
         VILLAGER = "villager", _("Villager")
+        CONTRACTOR = "contractor", _("Contractor")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -49,6 +49,7 @@ GUESS_WINDOW_SECONDS = 600
 
 _CARD = "MJC"
 _PHONE = "MJP"
+_STICKER = "MJS"
 _MAC_BYTES = 10
 _SALT = "meijia.registry.codes"
 
@@ -84,7 +85,12 @@ def _encode(prefix: str, payload: bytes) -> str:
 
 def _decode(token: str) -> tuple[str, bytes]:
     prefix, body = token[:3], token[3:]
-    if prefix not in (_CARD, _PHONE) or not body or not body.isalnum() or body != body.upper():
+    if (
+        prefix not in (_CARD, _PHONE, _STICKER)
+        or not body
+        or not body.isalnum()
+        or body != body.upper()
+    ):
         raise CodeRefused("malformed", _("This is not a 美家 household code."))
     try:
         raw = base64.b32decode(body + "=" * (-len(body) % 8))
@@ -102,6 +108,25 @@ def _decode(token: str) -> tuple[str, bytes]:
 def card_token(household: Household) -> str:
     """The static code printed on the household's card and door plate (current version)."""
     return _encode(_CARD, struct.pack(">IH", household.pk, household.card_version))
+
+
+def sticker_token(purpose: str, object_id: int) -> str:
+    """The static signed code of a sticker on a thing (a toilet, a bin) rather than a household.
+
+    ``purpose`` (a short word such as ``"toilet"``) is signed with the id, so a sticker of one
+    kind of thing never reads as another. No personal data is in the token.
+    """
+    tag = purpose.encode()[:8].ljust(8, b"\0")
+    return _encode(_STICKER, tag + struct.pack(">I", object_id))
+
+
+def sticker_read(purpose: str, text: str) -> int:
+    """The object id a sticker code names; raises CodeRefused for a malformed or foreign code."""
+    prefix, payload = _decode(text.strip().upper())
+    tag = purpose.encode()[:8].ljust(8, b"\0")
+    if prefix != _STICKER or len(payload) != 12 or payload[:8] != tag:
+        raise CodeRefused("wrong_kind", _("This code is not a sticker of this kind."))
+    return struct.unpack(">I", payload[8:])[0]
 
 
 def phone_code_issue(
@@ -223,7 +248,7 @@ def code_read(
                 _("This card was reported lost. Please use the new card or the phone code."),
             )
         return ScannedCode(_check_household(household), "card", card_version=version)
-    if len(payload) != 12:
+    if prefix != _PHONE or len(payload) != 12:
         raise CodeRefused("malformed", _("This is not a 美家 household code."))
     nonce, (issued,) = payload[:8], struct.unpack(">I", payload[8:])
     issued_at = datetime.datetime.fromtimestamp(issued, tz=datetime.UTC)
@@ -280,7 +305,7 @@ def code_household_id(text: str) -> int | None:
             return None
         if prefix == _CARD:
             return struct.unpack(">IH", payload)[0] if len(payload) == 6 else None
-        if len(payload) != 12:
+        if prefix != _PHONE or len(payload) != 12:
             return None
         rows = PhoneCode.objects.filter(nonce=payload[:8].hex())
     return rows.values_list("household_id", flat=True).first()

@@ -9,7 +9,8 @@ blocks are not durable on purpose: another app's service (upkeep, inspections) f
 orders inside its own transaction. Nothing else is locked, so there is no lock order to break.
 
 ``actor=None`` is the system (a beat task, another app's service that has already authorised its
-caller); it may file, assign and move orders except the checks, which need a person.
+caller); it may file, assign and move orders except the checks, which need a person (but for
+the orders of ``CHECKED_ELSEWHERE``: upkeep's, checked by the household's rating).
 Refusals raise ``WorkOrderError`` with a code (see ``supervision.exceptions``).
 """
 
@@ -38,6 +39,10 @@ from supervision.transitions import ACTOR, FILER, TRANSITIONS, Transition
 REMIND_BEFORE = dt.timedelta(days=1)
 # The checks of a fix: never by the person who reported it done.
 MAKER_CHECKED = frozenset({"accept", "send_back"})
+# Sources whose orders are checked by someone the owning app authorises, not by a work order
+# checker: upkeep's service orders are accepted or sent back on the household's rating
+# (``upkeep.services_orders.service_order_rate``), so the system makes the check's move for it.
+CHECKED_ELSEWHERE = frozenset({"upkeep"})
 
 
 def _not_allowed() -> WorkOrderError:
@@ -67,10 +72,10 @@ def may_move(user: User | None, order: WorkOrder, transition: Transition) -> boo
         return user is None or may_act(user, order)
     if transition.who == FILER:
         return user is None or may(user, Kind.WORK_ORDER, Action.WRITE, order.area)
-    return (
-        user is not None
-        and may(user, Kind.WORK_ORDER, Action.APPROVE, order.area)
-        and not (transition.name in MAKER_CHECKED and order.done_by_id == user.pk)
+    if user is None:
+        return order.source in CHECKED_ELSEWHERE
+    return may(user, Kind.WORK_ORDER, Action.APPROVE, order.area) and not (
+        transition.name in MAKER_CHECKED and order.done_by_id == user.pk
     )
 
 

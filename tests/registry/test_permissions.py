@@ -28,7 +28,7 @@ from tests.shops.factories import make_store
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("registry", "points", "shops", "supervision", "campaigns", "site")
+APPS = ("registry", "points", "shops", "supervision", "upkeep", "campaigns", "site")
 
 
 def test_docs_permissions_is_the_table():
@@ -56,10 +56,14 @@ def test_what_the_work_needs():
     assert roles_for(Kind.HOUSEHOLD_CODE, Action.READ) == {Role.VILLAGER}
     # Issue 13: inspectors also walk rounds, file and check work orders, read tallies (no
     # household data: public places; a household on an order is never shown to villagers).
+    # Issue 15: they check toilets on province and city rounds (the register with names masked,
+    # the rounds and the after-care figures).
     inspectors_work = {Kind.WORK_ORDER, Kind.INSPECTION, Kind.CHECKLIST, Kind.TALLY}
+    inspected = {Kind.TOILET, Kind.CHECK_ROUND, Kind.UPKEEP_FIGURES}
     for kind, action in TABLE:
-        if kind not in {Kind.HOUSEHOLD_LIST, Kind.AREA, *inspectors_work}:
+        if kind not in {Kind.HOUSEHOLD_LIST, Kind.AREA, *inspectors_work, *inspected}:
             assert Role.INSPECTOR not in roles_for(kind, action), (kind, action)
+    assert Role.INSPECTOR not in roles_for(Kind.TOILET, Action.WRITE)
 
 
 def _python_files():

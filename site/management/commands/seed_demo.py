@@ -385,6 +385,9 @@ class Command(BaseCommand):
                     seed_supervision(district=district, town=town_a, village=village_a),
                 ),
             )
+            from upkeep.demo import seed_upkeep
+
+            self.stage("改厕", lambda: (None, seed_upkeep(town=town_a, village=village_a)))
         self.stage(
             "网站",
             lambda: seed_campaign_site(
