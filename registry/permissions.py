@@ -56,6 +56,10 @@ class Kind(StrEnum):
     CLASS_SESSION = "class_session"  # organising a class: check-in at the door
     SIGNUP = "signup"  # a household's seat at a class session
     NOTICE = "notice"  # a message to every household of an area (outbox)
+    INDICATOR = "indicator"  # assessment: indicators, targets, colour thresholds
+    FIGURE = "figure"  # assessment: figures a village enters each year, approved level by level
+    ASSESSMENT = "assessment"  # assessment: schemes, scores, rankings, 红黑榜
+    DASHBOARD = "dashboard"  # assessment: the area's dashboard, its exports and monthly report
 
 
 class Action(StrEnum):
@@ -119,6 +123,15 @@ TABLE: dict[tuple[Kind, Action], frozenset[str]] = {
     (Kind.CLASS_SESSION, W): VILLAGE_STAFF | EDITORS,
     (Kind.SIGNUP, W): VILLAGERS,
     (Kind.NOTICE, W): ADMINISTRATORS,
+    (Kind.INDICATOR, R): ADMINISTRATORS,
+    (Kind.INDICATOR, W): DISTRICT_ADMINS,
+    (Kind.FIGURE, R): VILLAGE_STAFF,
+    (Kind.FIGURE, W): VILLAGE_STAFF,
+    (Kind.FIGURE, A): ADMINISTRATORS,
+    (Kind.ASSESSMENT, R): ADMINISTRATORS,
+    (Kind.ASSESSMENT, W): DISTRICT_ADMINS,
+    (Kind.ASSESSMENT, A): DISTRICT_ADMINS,
+    (Kind.DASHBOARD, R): ADMINISTRATORS,
 }
 
 # Kinds bound to named people on the object as well as to a role over its area: the object's
@@ -137,6 +150,11 @@ NOTES: dict[tuple[Kind, Action], str] = {
     (Kind.PAGE, W): "editors submit; only reviewers publish",
     (Kind.STORE, W): "the district's item list: district administrators only",
     (Kind.AREA, R): "the list of areas; households are another row",
+    (Kind.FIGURE, W): "the village submits its own figures",
+    (Kind.FIGURE, A): "level by level: the town approves or sends back, then the district",
+    (Kind.ASSESSMENT, W): "schemes and their weights; drafting the monthly 红黑榜",
+    (Kind.ASSESSMENT, A): "approving the 红黑榜, which publishes it on the campaign site",
+    (Kind.DASHBOARD, R): "figures of the areas below; exports are recorded",
 }
 
 
@@ -162,6 +180,10 @@ DESCRIPTIONS: dict[Kind, str] = {
     Kind.CLASS_SESSION: "class sessions: check people in at the door",
     Kind.SIGNUP: "a household's seat at a class session: sign up, cancel",
     Kind.NOTICE: "a message to every household of an area (inbox and SMS), from the work desk",
+    Kind.INDICATOR: "assessment indicators: name, unit, target, direction, colour thresholds",
+    Kind.FIGURE: "yearly figures a village enters with evidence (饮用水合格率 …): submit, approve",
+    Kind.ASSESSMENT: "assessment schemes, scores and rankings; the monthly 红黑榜",
+    Kind.DASHBOARD: "the area's dashboard, its .xlsx exports and monthly PDF report",
 }
 
 MATRIX_START = "<!-- matrix:start (generated from registry/permissions.py) -->"
@@ -305,6 +327,16 @@ MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_STORES,
         "shops.add_districtitem",
         "shops.change_districtitem",
+        # assessment: indicators and their targets, schemes and weights, places on the map
+        "assessment.view_indicator",
+        "assessment.change_indicator",
+        "assessment.add_indicator",
+        "assessment.view_scheme",
+        "assessment.change_scheme",
+        "assessment.add_scheme",
+        "assessment.view_areaplace",
+        "assessment.change_areaplace",
+        "assessment.add_areaplace",
     ),
     Role.TOWN_ADMIN: (*_REGISTER, *_STORES),
     Role.COMMITTEE: tuple(_REGISTER),
