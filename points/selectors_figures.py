@@ -57,7 +57,7 @@ def ledger_by_village(*, start: datetime.date, end: datetime.date) -> dict[int, 
             HouseholdMonth.objects.filter(month__gte=start, month__lt=end)
             .values("household__village_id")
             .annotate(
-                awarded=Sum("awarded"),
+                points_awarded=Sum("awarded"),
                 spent=Sum("redeemed"),
                 returned=Sum("voided"),
                 active=Count(
@@ -76,7 +76,7 @@ def ledger_by_village(*, start: datetime.date, end: datetime.date) -> dict[int, 
             )
             .values("account__household__village_id")
             .annotate(
-                awarded=Sum("amount", filter=Q(transaction__kind=Kind.AWARD)),
+                points_awarded=Sum("amount", filter=Q(transaction__kind=Kind.AWARD)),
                 spent=Sum("amount", filter=Q(transaction__kind=Kind.REDEMPTION)),
                 returned=Sum("amount", filter=Q(transaction__kind=Kind.VOID)),
                 active=Count(
@@ -92,7 +92,7 @@ def ledger_by_village(*, start: datetime.date, end: datetime.date) -> dict[int, 
     result = {}
     for village_id, row in _rows(rows, key).items():
         result[village_id] = {
-            "awarded": row["awarded"] or 0,
+            "awarded": row["points_awarded"] or 0,
             "redeemed": -((row["spent"] or 0) + (row["returned"] or 0)),
             "active": row["active"],
         }
