@@ -24,7 +24,7 @@ class Indicator(models.Model):
     Every figure is ``numerator`` over ``denominator`` so it rolls up the area tree by summing
     both: a rate is ``100 × n / d`` (households checked ÷ households), a mean ``n / d`` (stars
     ÷ results; an entered figure is its value over 1, so a town's is the mean of its villages),
-    a total ``n``.
+    a total ``n``. An entered rate is a percentage already, so it rolls up as a mean.
     """
 
     class Source(models.TextChoices):
@@ -77,7 +77,11 @@ class Indicator(models.Model):
             return Decimal(numerator)
         if not denominator:
             return None
-        scale = 100 if self.aggregation == self.Aggregation.RATE else 1
+        # an entered rate is already a percentage: its roll-up is the villages' mean
+        computed_rate = (
+            self.aggregation == self.Aggregation.RATE and self.source == self.Source.COMPUTED
+        )
+        scale = 100 if computed_rate else 1
         return (Decimal(numerator) * scale / Decimal(denominator)).quantize(Decimal("0.01"))
 
     def colour(self, value: Decimal | None) -> str:
