@@ -435,6 +435,15 @@ def _check_approver(actor: User, entry: EnteredFigure) -> None:
         raise AssessmentError("own_entry", _("You cannot approve a figure you entered."))
 
 
+def entry_awaits(*, actor: User, entry: EnteredFigure) -> bool:
+    """Whether ``entry`` waits for ``actor``'s decision (approve or send back)."""
+    try:
+        _check_approver(actor, entry)
+    except AssessmentError:
+        return False
+    return True
+
+
 def entry_approve(*, actor: User, entry: EnteredFigure) -> EnteredFigure:
     """One level's approval: the town's moves it to the district, the district's makes it count.
     Raises AssessmentError (not_waiting, town_first, district_only, own_entry)."""

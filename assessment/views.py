@@ -133,9 +133,7 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "entry": entry,
             "events": entry.events.select_related("actor"),
-            "can_decide": may(request.user, Kind.FIGURE, Action.APPROVE, entry.village)
-            and entry.status
-            in (EnteredFigure.Status.SUBMITTED, EnteredFigure.Status.TOWN_APPROVED),
+            "can_decide": services.entry_awaits(actor=request.user, entry=entry),
             "return_form": ReturnForm(),
             "page_title": entry.indicator.name,
         },

@@ -139,8 +139,8 @@ def sorting_rounds_of_village(*, village_id: int, start: datetime.date, end: dat
     return (
         SortingRound.objects.filter(village_id=village_id, held_on__gte=start, held_on__lt=end)
         .annotate(
-            checks=Count("checks", filter=Q(checks__is_conflict=False)),
-            passed=Count(
+            check_count=Count("checks", filter=Q(checks__is_conflict=False)),
+            pass_count=Count(
                 "checks",
                 filter=Q(checks__is_conflict=False) & ~Q(checks__grade=SortingCheck.Grade.FAIL),
             ),
