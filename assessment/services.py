@@ -32,6 +32,7 @@ from assessment.models import (
     Score,
 )
 from assessment.periods import period_before, period_end, period_start
+from assessment.signals import ranking_list_approved
 from registry.models import Area, User
 from registry.permissions import Action, Kind, area_paths, may
 
@@ -337,7 +338,8 @@ def ranking_list_draft(
 
 def ranking_list_approve(*, ranking_list: RankingList, actor: User) -> RankingList:
     """The district approves the month's lists; the campaign site's 红黑榜 page shows approved
-    lists only. Approving twice is harmless."""
+    lists only (``ranking_list_approved`` is sent after the commit, so campaigns clears its page
+    cache). Approving twice is harmless."""
     if not may(actor, Kind.ASSESSMENT, Action.APPROVE, ranking_list.district):
         raise AssessmentError("not_allowed", _("You may not approve this list."))
     with transaction.atomic():
@@ -348,6 +350,9 @@ def ranking_list_approve(*, ranking_list: RankingList, actor: User) -> RankingLi
         locked.approved_by = actor
         locked.approved_at = timezone.now()
         locked.save(update_fields=["status", "approved_by", "approved_at"])
+        transaction.on_commit(
+            lambda: ranking_list_approved.send_robust(sender=RankingList, ranking_list=locked)
+        )
     return locked
 
 

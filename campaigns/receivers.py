@@ -66,6 +66,9 @@ def connect() -> None:
     from campaigns.models import SECTION_MODELS
     from registry.models import RoleAssignment
 
+    from assessment.signals import ranking_list_approved
+
+    ranking_list_approved.connect(clear_page_cache, dispatch_uid="campaigns.ranking_list")
     page_published.connect(clear_page_cache, dispatch_uid="campaigns.published")
     page_unpublished.connect(clear_page_cache, dispatch_uid="campaigns.unpublished")
     post_page_move.connect(clear_page_cache, dispatch_uid="campaigns.moved")

@@ -212,6 +212,20 @@ def honour_board_for_page(*, page: Page, period_on: datetime.date | None = None)
     return {"entries": entries, "periods": periods, "period": period_on}
 
 
+def ranking_list_for_page(*, page: Page, month: datetime.date | None = None) -> dict:
+    """The approved red and black list of the page's district (the newest, or ``month``'s), with
+    the months that can be browsed; read live from assessment's selectors."""
+    from assessment import selectors as assessment
+
+    area = page.specific.area
+    if area is None:
+        return {"list": None, "months": []}
+    return {
+        "list": assessment.ranking_list_published(area=area, month=month),
+        "months": assessment.ranking_list_months(area=area),
+    }
+
+
 def stores_for_page(*, page: Page) -> list:
     """The open 美家超市 in the page's area or serving its villages, with what they stock (two
     queries, through the shops app's selector)."""

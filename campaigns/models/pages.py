@@ -20,7 +20,7 @@ from wagtail.search import index
 
 from campaigns.models.blocks import BodyBlock, GalleryBlock
 from campaigns.search import cjk_bigrams
-from registry.params import date_param
+from registry.params import date_param, month_param
 
 SECTION_TYPES = ["campaigns.TownSectionPage", "campaigns.VillageSectionPage"]
 CONTENT_TYPES = [
@@ -32,6 +32,7 @@ CONTENT_TYPES = [
     "campaigns.EventPage",
     "campaigns.GalleryPage",
     "campaigns.HonourBoardPage",
+    "campaigns.RankingListPage",
     "campaigns.RulesPage",
     "campaigns.StoreDirectoryPage",
 ]
@@ -554,6 +555,28 @@ class HonourBoardPage(ContentPage):
         context = super().get_context(request, *args, **kwargs)
         context["board"] = selectors.honour_board_for_page(
             page=self, period_on=date_param(request.GET.get("period"))
+        )
+        return context
+
+
+class RankingListPage(ContentPage):
+    """The district's monthly red and black lists of villages (红黑榜), read live from the
+    assessment platform: approved lists only, the newest first, earlier months browsable."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    template = "campaigns/ranking_list_page.html"
+
+    class Meta:
+        verbose_name = _("red and black list")
+        verbose_name_plural = _("red and black lists")
+
+    def get_context(self, request, *args, **kwargs):
+        from campaigns import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["lists"] = selectors.ranking_list_for_page(
+            page=self, month=month_param(request.GET.get("month"))
         )
         return context
 
