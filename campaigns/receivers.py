@@ -63,10 +63,9 @@ def section_saved(sender, instance, created, **kwargs) -> None:
 def connect() -> None:
     from wagtail.models import Page
 
+    from assessment.signals import ranking_list_approved
     from campaigns.models import SECTION_MODELS
     from registry.models import RoleAssignment
-
-    from assessment.signals import ranking_list_approved
 
     ranking_list_approved.connect(clear_page_cache, dispatch_uid="campaigns.ranking_list")
     page_published.connect(clear_page_cache, dispatch_uid="campaigns.published")
