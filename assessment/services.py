@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment.exceptions import AssessmentError
-from assessment.indicators import COMPUTED
+from assessment.indicators import COMPUTED, Fraction
 from assessment.models import (
     EnteredFigure,
     EntryEvent,
@@ -65,9 +65,32 @@ def figures_roll_up(
     sum numerators and denominators up the tree (village → town → district) and replace the
     period's figures. Entered indicators take the approved figure of the period's year.
     Returns the number of figures written."""
-    now = now or timezone.now()
     starts_on = period_start(period, starts_on)
     end = period_end(period, starts_on)
+    entered = _entered_values(year=starts_on.year)
+    data: dict[Indicator, dict[int, Fraction]] = {}
+    for indicator in Indicator.objects.filter(is_active=True):
+        if indicator.source == Indicator.Source.COMPUTED:
+            function = COMPUTED.get(indicator.code)
+            if function is None:
+                continue  # its app is not installed yet (an extension point)
+            data[indicator] = function(start=starts_on, end=end)
+        else:
+            data[indicator] = entered.get(indicator.code, {})
+    return figures_replace(period=period, starts_on=starts_on, data=data, now=now)
+
+
+def figures_replace(
+    *,
+    period: str,
+    starts_on: datetime.date,
+    data: dict[Indicator, dict[int, Fraction]],
+    now: datetime.datetime | None = None,
+) -> int:
+    """Replace the period's figures with ``data`` ({indicator: {village id: (numerator,
+    denominator)}}) summed up the area tree. One transaction: readers see the old figures or
+    the new ones."""
+    now = now or timezone.now()
     villages = dict(
         Area.objects.filter(level=Area.Level.VILLAGE).values_list("id", "path").order_by()
     )
@@ -78,18 +101,10 @@ def figures_roll_up(
         .order_by()
     }
     step = Area.steplen
-    entered = _entered_values(year=starts_on.year)
     figures: list[Figure] = []
-    for indicator in Indicator.objects.filter(is_active=True):
-        if indicator.source == Indicator.Source.COMPUTED:
-            function = COMPUTED.get(indicator.code)
-            if function is None:
-                continue  # its app is not installed yet (an extension point)
-            data = function(start=starts_on, end=end)
-        else:
-            data = entered.get(indicator.code, {})
+    for indicator, by_village in data.items():
         sums: dict[int, list] = {}
-        for village_id, (numerator, denominator) in data.items():
+        for village_id, (numerator, denominator) in by_village.items():
             path = villages.get(village_id)
             if path is None:
                 continue
