@@ -4,6 +4,7 @@ scoped by the caller (the view asks ``may`` first) and recorded as an ``ExportRe
 
 import io
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment.selectors import Dashboard, PublishedList
@@ -162,11 +163,11 @@ def monthly_report_pdf(*, dashboard: Dashboard, lists: PublishedList | None, act
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1e3e5")),
     ]
     story = [Paragraph(_title(dashboard), title)]
-    if dashboard.last_run is not None:
+    if dashboard.computed_at is not None:
         story.append(
             Paragraph(
                 _("Figures computed at %(at)s.")
-                % {"at": dashboard.last_run.finished_at.strftime("%Y-%m-%d %H:%M")},
+                % {"at": timezone.localtime(dashboard.computed_at).strftime("%Y-%m-%d %H:%M")},
                 body,
             )
         )

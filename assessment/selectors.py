@@ -63,6 +63,15 @@ class Dashboard:
     ancestors: list[Area] = field(default_factory=list)
 
     @property
+    def computed_at(self) -> datetime.datetime | None:
+        """When the area's figures were last computed (the newest of its figures, else the
+        last finished roll-up)."""
+        stamps = [cell.computed_at for cell in self.cells if cell.computed_at is not None]
+        if stamps:
+            return max(stamps)
+        return self.last_run.finished_at if self.last_run else None
+
+    @property
     def ranked_rows(self) -> list[Row]:
         return sorted(
             (row for row in self.rows if row.score is not None), key=lambda r: r.score.rank
