@@ -46,6 +46,7 @@ TOPICS: dict[str, Promise] = {
     "notices": _("Notices from the town and village"),
     "pages": _("Pages to review, approved or sent back"),
     "alerts": _("Stock and ledger alerts"),
+    "workorders": _("Work orders: new, due tomorrow, late, sent back"),
 }
 
 CATALOGUE: dict[str, Template] = {
@@ -214,6 +215,35 @@ CATALOGUE: dict[str, Template] = {
         sample={"page": "杏花村开展垃圾分类评比活动", "comment": "请补充活动照片的图片说明"},
         clip=("page", "comment"),
         channels=("inbox",),
+    ),
+    # --- Work orders (supervision) --------------------------------------------------------------
+    "workorders.assigned": Template(
+        topic="workorders",
+        title=_("New work order"),
+        text=_("[%(sign)s] New order #%(order)s for %(area)s: %(title)s. Due %(due)s."),
+        sample={"order": 12345, "area": "杏花村", "title": "村口三大堆未清理", "due": "12-10"},
+        clip=("area", "title"),
+    ),
+    "workorders.due_soon": Template(
+        topic="workorders",
+        title=_("Work order due tomorrow"),
+        text=_("[%(sign)s] Order #%(order)s (%(title)s) is due %(due)s. Please finish it."),
+        sample={"order": 12345, "title": "村口三大堆未清理", "due": "12-10 18:00"},
+        clip=("title",),
+    ),
+    "workorders.late": Template(
+        topic="workorders",
+        title=_("Work order late"),
+        text=_("[%(sign)s] Order #%(order)s in %(area)s is late (due %(due)s): %(title)s."),
+        sample={"order": 12345, "area": "杏花村", "title": "村口三大堆未清理", "due": "12-10"},
+        clip=("area", "title"),
+    ),
+    "workorders.sent_back": Template(
+        topic="workorders",
+        title=_("Work order sent back"),
+        text=_("[%(sign)s] Order #%(order)s was sent back: %(reason)s"),
+        sample={"order": 12345, "reason": "照片看不清，请重新拍摄整改后的照片"},
+        clip=("reason",),
     ),
     # --- Notices to every household of an area (outbox/views) --------------------------------
     "notice.area": Template(

@@ -56,6 +56,11 @@ class Kind(StrEnum):
     CLASS_SESSION = "class_session"  # organising a class: check-in at the door
     SIGNUP = "signup"  # a household's seat at a class session
     NOTICE = "notice"  # a message to every household of an area (outbox)
+    WORK_ORDER = "work_order"  # work orders (工单): file, assign, check, close, reopen
+    RECTIFICATION = "rectification"  # a village's own orders: fix and report done (我的整改)
+    INSPECTION = "inspection"  # inspection rounds (督查): plan, walk, score villages
+    CHECKLIST = "checklist"  # the district's inspection checklist, weights, service levels
+    TALLY = "tally"  # campaign tallies (五清一改): measures, targets, village reports
     INDICATOR = "indicator"  # assessment: indicators, targets, colour thresholds
     FIGURE = "figure"  # assessment: figures a village enters each year, approved level by level
     ASSESSMENT = "assessment"  # assessment: schemes, scores, rankings, 红黑榜
@@ -123,6 +128,18 @@ TABLE: dict[tuple[Kind, Action], frozenset[str]] = {
     (Kind.CLASS_SESSION, W): VILLAGE_STAFF | EDITORS,
     (Kind.SIGNUP, W): VILLAGERS,
     (Kind.NOTICE, W): ADMINISTRATORS,
+    (Kind.WORK_ORDER, R): VILLAGE_STAFF | INSPECTORS,
+    (Kind.WORK_ORDER, W): ADMINISTRATORS | INSPECTORS,
+    (Kind.WORK_ORDER, A): ADMINISTRATORS | INSPECTORS,
+    (Kind.RECTIFICATION, R): VILLAGE_STAFF,
+    (Kind.RECTIFICATION, W): VILLAGE_STAFF,
+    (Kind.INSPECTION, R): ADMINISTRATORS | INSPECTORS,
+    (Kind.INSPECTION, W): ADMINISTRATORS | INSPECTORS,
+    (Kind.CHECKLIST, R): ADMINISTRATORS | INSPECTORS,
+    (Kind.CHECKLIST, W): DISTRICT_ADMINS,
+    (Kind.TALLY, R): VILLAGE_STAFF | INSPECTORS,
+    (Kind.TALLY, W): VILLAGE_STAFF,
+    (Kind.TALLY, A): ADMINISTRATORS,
     (Kind.INDICATOR, R): ADMINISTRATORS,
     (Kind.INDICATOR, W): DISTRICT_ADMINS,
     (Kind.FIGURE, R): VILLAGE_STAFF,
@@ -150,6 +167,10 @@ NOTES: dict[tuple[Kind, Action], str] = {
     (Kind.PAGE, W): "editors submit; only reviewers publish",
     (Kind.STORE, W): "the district's item list: district administrators only",
     (Kind.AREA, R): "the list of areas; households are another row",
+    (Kind.WORK_ORDER, A): "accept, send back, close, reopen; never an order one reported done",
+    (Kind.RECTIFICATION, W): "only orders whose village must act; a team's members and a named "
+    "person act on theirs too",
+    (Kind.TALLY, A): "town review of village reports",
     (Kind.FIGURE, W): "the village submits its own figures",
     (Kind.FIGURE, A): "level by level: the town approves or sends back, then the district",
     (Kind.ASSESSMENT, W): "schemes and their weights; drafting the monthly 红黑榜",
@@ -180,6 +201,12 @@ DESCRIPTIONS: dict[Kind, str] = {
     Kind.CLASS_SESSION: "class sessions: check people in at the door",
     Kind.SIGNUP: "a household's seat at a class session: sign up, cancel",
     Kind.NOTICE: "a message to every household of an area (inbox and SMS), from the work desk",
+    Kind.WORK_ORDER: "work orders (工单): lists and pages; file and assign; check, close, reopen",
+    Kind.RECTIFICATION: "a village's own orders (我的整改): fix, after-photos, report done",
+    Kind.INSPECTION: "inspection rounds (督查): plan, walk a round, village scores",
+    Kind.CHECKLIST: "the inspection checklist with weights, work order categories and their "
+    "service levels",
+    Kind.TALLY: "campaign tallies (五清一改): village reports; town review; district totals",
     Kind.INDICATOR: "assessment indicators: name, unit, target, direction, colour thresholds",
     Kind.FIGURE: "yearly figures a village enters with evidence (饮用水合格率 …): submit, approve",
     Kind.ASSESSMENT: "assessment schemes, scores and rankings; the monthly 红黑榜",

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "outbox",
     "points",
     "shops",
+    "supervision",
     "assessment",
     "campaigns",
     "wagtail_zh",
@@ -476,6 +477,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "publish-scheduled-pages": {
         "task": "campaigns.tasks.publish_scheduled",
         "schedule": 60.0,
+    },
+    # Work orders due tomorrow remind whoever must act; late ones go to the area above.
+    "escalate-work-orders": {
+        "task": "supervision.tasks.escalate_work_orders",
+        "schedule": crontab(minute=10),
     },
 }
 

@@ -1,0 +1,20 @@
+class WorkOrderError(Exception):
+    """A refused change of a work order: ``code`` for machines, ``message`` (Chinese via gettext)
+    for people. Codes: ``not_allowed`` (the role or the person may not), ``bad_transition`` (not
+    from this status), ``reason_required``, ``photo_required``, ``same_person`` (the one who did
+    the work checks it), ``no_assignee``, ``key_reused`` (an idempotency key sent with other
+    content)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class InspectionError(Exception):
+    """A refused inspection record: ``code`` for machines, ``message`` for people."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message

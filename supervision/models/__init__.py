@@ -1,0 +1,3 @@
+from .workorders import Category, Team, WorkOrder, WorkOrderEvent, WorkOrderPhoto
+
+__all__ = ["Category", "Team", "WorkOrder", "WorkOrderEvent", "WorkOrderPhoto"]
