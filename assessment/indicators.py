@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from points import selectors_figures as points_figures
 from registry.selectors import households_by_village
+from supervision import selectors_figures as supervision_figures
 
 Fraction = tuple[Decimal, Decimal | None]
 Computed = Callable[..., dict[int, Fraction]]
@@ -88,6 +89,16 @@ def class_attendance(*, start: datetime.date, end: datetime.date) -> dict[int, F
     return {village: (_d(row["attendances"]), None) for village, row in rows.items()}
 
 
+@computed("rectification_on_time")
+def rectification_on_time(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]:
+    """Work orders due in the period reported done by their deadline ÷ orders due."""
+    rows = supervision_figures.rectification_by_village(start=start, end=end)
+    return {village: (_d(row["on_time"]), _d(row["due"])) for village, row in rows.items()}
+
+
+# Supervision's inspections (issue 13) add, once its inspection selectors exist:
+#   @computed("inspection_score")   mean village score of the rounds in the period
+#   @computed("relapses")           problems found again on a re-check (lower is better)
 # Upkeep (issue 15) adds, once its selectors exist:
 #   @computed("aftercare_response_hours")  mean hours from request to arrival, per village
 #   @computed("aftercare_satisfaction")    满意 + 基本满意 ÷ ratings

@@ -23,8 +23,10 @@ from assessment.periods import months_back, period_before, period_label
 from registry.models import Area, User
 from registry.permissions import Action, Kind, area_paths, may
 from registry.scoping import visible_to
+from supervision.selectors_figures import overdue_orders
 
 TREND_MONTHS = 12
+OVERDUE_SHOWN = 10
 
 
 @dataclass
@@ -61,6 +63,8 @@ class Dashboard:
     last_run: RollupRun | None
     waiting: dict = field(default_factory=dict)
     ancestors: list[Area] = field(default_factory=list)
+    overdue: list = field(default_factory=list)
+    overdue_count: int = 0
 
     @property
     def computed_at(self) -> datetime.datetime | None:
@@ -204,8 +208,11 @@ def dashboard_get(*, user: User, area: Area, month: datetime.date) -> Dashboard:
         indicator = by_id.get(indicator_id)
         if indicator is not None and value is not None:
             trends[indicator.code][position[starts_on]] = float(value)
+    overdue = overdue_orders(under_path=area.path)
     return Dashboard(
         area=area,
+        overdue=list(overdue[:OVERDUE_SHOWN]),
+        overdue_count=overdue.count(),
         month=month,
         indicators=indicators,
         cells=cells(area.pk),

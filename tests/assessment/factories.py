@@ -153,3 +153,52 @@ def make_scheme(district: Area, weights: dict[str, str], valid_from=datetime.dat
             scheme=scheme, indicator=Indicator.objects.get(code=code), weight=Decimal(weight)
         )
     return scheme
+
+
+def make_orders(world: dict) -> dict:
+    """Work orders due in March 2026: 甲村 three (one done on time, one done late, one still
+    open and overdue), its group one done on time; 丙村 one due in April (not March's)."""
+    from supervision.models import Category, WorkOrder
+
+    category = Category.objects.get_or_create(code="clutter", defaults={"name": "乱堆乱放"})[0]
+    tz = datetime.UTC
+
+    def order(area, title, deadline, *, status="assigned", done=None):
+        return WorkOrder.objects.create(
+            category=category,
+            title=title,
+            area=area,
+            status=status,
+            assignee_area=world["jia"] if area.level != "town" else area,
+            deadline_at=datetime.datetime.combine(deadline, datetime.time(12), tzinfo=tz),
+            done_at=None
+            if done is None
+            else datetime.datetime.combine(done, datetime.time(9), tzinfo=tz),
+        )
+
+    group = world["jia"].get_children().first()
+    return {
+        "on_time": order(
+            world["jia"],
+            "三大堆清理",
+            datetime.date(2026, 3, 10),
+            status="closed",
+            done=datetime.date(2026, 3, 9),
+        ),
+        "late": order(
+            world["jia"],
+            "残垣断壁",
+            datetime.date(2026, 3, 12),
+            status="checked",
+            done=datetime.date(2026, 3, 14),
+        ),
+        "overdue": order(world["jia"], "沟塘垃圾", datetime.date(2026, 3, 15)),
+        "group": order(
+            group,
+            "柴草乱堆",
+            datetime.date(2026, 3, 20),
+            status="done",
+            done=datetime.date(2026, 3, 18),
+        ),
+        "april": order(world["bing"], "污水横流", datetime.date(2026, 4, 3)),
+    }

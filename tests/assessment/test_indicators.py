@@ -132,3 +132,13 @@ def test_colours_follow_target_and_warning():
     assert lower.colour(Decimal(4)) == "green"
     assert lower.colour(Decimal(7)) == "amber"
     assert lower.colour(Decimal(9)) == "red"
+
+
+def test_rectification_on_time_counts_orders_due_in_the_period(world):
+    from tests.assessment.factories import make_orders
+
+    make_orders(world)
+    result = _march("rectification_on_time")
+    assert result == {world["jia"].pk: (2, 4)}  # the group's order counts for its village
+    april = COMPUTED["rectification_on_time"](start=APRIL, end=datetime.date(2026, 5, 1))
+    assert april == {world["bing"].pk: (0, 1)}

@@ -144,3 +144,17 @@ def test_a_bad_month_is_a_clear_error(client, world):
     client.force_login(world["town_admin"])
     response = client.get(reverse("assessment:area", args=[world["east"].pk]) + "?month=2026-13")
     assert response.status_code == 400
+
+
+def test_overdue_orders_show_on_the_dashboards_of_their_areas(client, world):
+    from tests.assessment.factories import make_orders
+
+    orders = make_orders(world)
+    client.force_login(world["town_admin"])
+    town = client.get(area_url(world["east"])).content.decode()
+    village = client.get(area_url(world["jia"])).content.decode()
+    for page in (town, village):
+        assert f'data-order="{orders["overdue"].pk}"' in page
+        assert f'data-order="{orders["late"].pk}"' not in page  # finished, if late
+    # 丙村's April order is overdue too, but in another town
+    assert f'data-order="{orders["april"].pk}"' not in town
