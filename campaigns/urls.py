@@ -10,4 +10,5 @@ urlpatterns = [
     path("sign-ups/<int:pk>/cancel/", views.signup_cancel, name="signup_cancel"),
     path("lessons/<int:pk>/done/", views.lesson_complete, name="lesson_complete"),
     path("search/", views.search, name="search"),
+    path("village/orders/", views.village_orders, name="village_orders"),
 ]

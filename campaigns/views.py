@@ -18,6 +18,7 @@ from registry.params import safe_next
 from registry.permissions import Action, Kind, may
 from registry.scoping import visible_to
 from registry.selectors import household_list_for_villager
+from supervision.selectors import village_orders_public
 
 
 def _villager_household(request: HttpRequest) -> Household:
@@ -132,3 +133,14 @@ def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:40]
     results = selectors.page_search(query=query) if query else []
     return render(request, "campaigns/search.html", {"query": query, "results": results})
+
+
+@login_required
+def village_orders(request: HttpRequest) -> HttpResponse:
+    """村务公开: the work orders of the villager's own village (what, status, deadline and, once
+    accepted, the photos of the fix); never a household or a person. Someone who is no village's
+    villager gets the page with nothing on it."""
+    households = list(household_list_for_villager(user=request.user))
+    village = households[0].village if households else None
+    orders = village_orders_public(village=village) if village else []
+    return render(request, "campaigns/village_orders.html", {"village": village, "orders": orders})

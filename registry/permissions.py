@@ -354,6 +354,11 @@ MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_STORES,
         "shops.add_districtitem",
         "shops.change_districtitem",
+        *(
+            f"supervision.{verb}_{model}"
+            for model in ("checklistitem", "category", "liaison", "team")
+            for verb in ("add", "change", "view")
+        ),
         # assessment: indicators and their targets, schemes and weights, places on the map
         "assessment.view_indicator",
         "assessment.change_indicator",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include(shop_household_urls)),
     path("shops/", include("shops.urls")),
     path("scoring/", include("points.urls")),
+    path("supervision/", include("supervision.urls")),
     path("prefs/text-size/", views.text_size, name="text_size"),
     path("inbox/", include("outbox.urls")),
     path("api/v1/", api.urls),

@@ -57,6 +57,7 @@ EVENT_LABELS: dict[str, Promise] = {
     "create": _("Filed"),
     "remind": _("Reminded: due tomorrow"),
     "escalate": _("Late: reported to the area above"),
+    "deduct": _("Household points deduction recorded"),
     **{name: t.label for name, t in TRANSITIONS.items()},
 }
 

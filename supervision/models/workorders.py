@@ -264,3 +264,24 @@ class WorkOrderPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.stage}"
+
+
+class AreaOrderCount(models.Model):
+    """Kept by a PostgreSQL trigger (``supervision/sql/workorder_counts_v1.sql``), never by
+    Python: the number of orders of an area (a village, a town; not the district) in a status,
+    late or not. The overviews read these instead of counting orders."""
+
+    area = models.ForeignKey("registry.Area", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=12)
+    is_overdue = models.BooleanField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "status", "is_overdue"], name="areaordercount_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.status} {self.is_overdue}: {self.count}"

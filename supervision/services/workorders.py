@@ -324,7 +324,12 @@ def work_order_transition(
     now = now or timezone.now()
     with transaction.atomic():
         order = _locked(order)
-        if _is_retry(order, transition, actor):
+        same_assignees = (order.assignee_area, order.assignee_team, order.assignee_user) == (
+            assignee_area,
+            assignee_team,
+            assignee_user,
+        )
+        if _is_retry(order, transition, actor) and (name != "assign" or same_assignees):
             return order
         if order.status not in transition.sources:
             raise WorkOrderError(

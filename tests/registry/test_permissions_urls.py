@@ -288,6 +288,10 @@ URLS: dict[str, Check | Open] = {
     "outbox:read": Open("marks the signed-in person's own messages read", signed_in=True),
     "outbox:preferences": Open("each signed-in person's own choice of channels", signed_in=True),
     "outbox_notices:new": Check(Kind.NOTICE, W),
+    "campaigns:village_orders": Open(
+        "the work orders of the signed-in villager's own village (others: an empty page)",
+        signed_in=True,
+    ),
     "points:publicity": Open(
         "what is in publicity in the villager's own village (staff: their scoring villages)",
         signed_in=True,

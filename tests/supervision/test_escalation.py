@@ -9,9 +9,9 @@ from outbox.models import Message
 from supervision.models import WorkOrder
 from supervision.services.workorders import work_order_create, work_order_done
 from supervision.tasks import escalate_work_orders
-from tests.factories import Role, make_staff
+from tests.factories import Role
 from tests.points.factories import photo_upload
-from tests.supervision.factories import T0, make_world
+from tests.supervision.factories import T0, make_staff, make_world
 
 pytestmark = pytest.mark.django_db
 

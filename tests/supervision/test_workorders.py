@@ -71,6 +71,12 @@ def test_create_without_assignee_is_open_and_assign_moves_it(world):
     assert order.status == S.ASSIGNED
     assert may_act(world["worker"], order)
     assert not may_act(world["committee"], order)
+    # The same person assigns it again, elsewhere: not a retry.
+    order = work_order_assign(
+        order=order, actor=world["town_admin"], assignee_area=world["village"]
+    )
+    assert order.assignee_area == world["village"] and order.assignee_team is None
+    assert order.events.filter(action="assign").count() == 2
 
 
 @pytest.mark.parametrize("who", ["committee", "editor", "stranger", "committee_other"])

@@ -376,6 +376,15 @@ class Command(BaseCommand):
 
             self.stage("超市", lambda: (None, seed_shops(district=district, village=village_a)))
             self.stage("评分", lambda: self.ensure_scoring(village_a))
+            from supervision.demo import seed_supervision
+
+            self.stage(
+                "督查",
+                lambda: (
+                    None,
+                    seed_supervision(district=district, town=town_a, village=village_a),
+                ),
+            )
         from assessment.demo import seed_assessment
 
         self.stage("考核", lambda: (None, seed_assessment(district=district)))
