@@ -13,8 +13,11 @@ import datetime
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.utils import timezone
+
 from points import selectors_figures as points_figures
 from registry.selectors import households_by_village
+from supervision import selectors as supervision_selectors
 from supervision import selectors_figures as supervision_figures
 
 Fraction = tuple[Decimal, Decimal | None]
@@ -96,9 +99,39 @@ def rectification_on_time(*, start: datetime.date, end: datetime.date) -> dict[i
     return {village: (_d(row["on_time"]), _d(row["due"])) for village, row in rows.items()}
 
 
-# Supervision's inspections (issue 13) add, once its inspection selectors exist:
-#   @computed("inspection_score")   mean village score of the rounds in the period
-#   @computed("relapses")           problems found again on a re-check (lower is better)
+def _districts():
+    from registry.models import Area
+
+    return list(Area.objects.filter(level=Area.Level.DISTRICT))
+
+
+@computed("inspection_score")
+def inspection_score(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]:
+    """Mean score of the village's inspections on rounds planned in the period."""
+    result: dict[int, list[Decimal]] = {}
+    for district in _districts():
+        for row in supervision_selectors.inspection_scores(area=district, start=start, end=end):
+            total = result.setdefault(row.village_id, [Decimal(0), Decimal(0)])
+            total[0] += row.score
+            total[1] += 1
+    return {village: (n, d) for village, (n, d) in result.items()}
+
+
+@computed("relapses")
+def relapses(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]:
+    """Problems found again by a re-check in the period (lower is better)."""
+    tz = timezone.get_current_timezone()
+    low = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    high = datetime.datetime.combine(end, datetime.time.min, tzinfo=tz)
+    result: dict[int, Fraction] = {}
+    for district in _districts():
+        for village, count in supervision_selectors.relapses_by_village(
+            area=district, start=low, end=high
+        ).items():
+            result[village] = (_d(count), None)
+    return result
+
+
 # Upkeep (issue 15) adds, once its selectors exist:
 #   @computed("aftercare_response_hours")  mean hours from request to arrival, per village
 #   @computed("aftercare_satisfaction")    满意 + 基本满意 ÷ ratings

@@ -113,15 +113,6 @@ class Dashboard:
         }
 
 
-def _figure_filter(month: datetime.date) -> Q:
-    """Computed indicators: the month's figure; entered ones: the year's."""
-    return Q(period=Period.MONTH, starts_on=month, indicator__source=Indicator.Source.COMPUTED) | Q(
-        period=Period.YEAR,
-        starts_on=month.replace(month=1),
-        indicator__source=Indicator.Source.ENTERED,
-    )
-
-
 def indicators_in_use() -> list[Indicator]:
     return list(Indicator.objects.filter(is_active=True))
 
@@ -176,11 +167,20 @@ def dashboard_get(*, user: User, area: Area, month: datetime.date) -> Dashboard:
     by_id = {indicator.pk: indicator for indicator in indicators}
     children = list(area.get_children().order_by("path")) if area.level != "village" else []
     ids = [area.pk, *[child.pk for child in children]]
+    # One index range scan on (area, period, starts_on): no join, the sources sorted here.
+    wanted = {
+        (Period.MONTH, month): Indicator.Source.COMPUTED,
+        (Period.YEAR, month.replace(month=1)): Indicator.Source.ENTERED,
+    }
     values: dict[tuple[int, int], tuple] = {}
-    for area_id, indicator_id, value, computed_at in Figure.objects.filter(
-        _figure_filter(month), area_id__in=ids
-    ).values_list("area_id", "indicator_id", "value", "computed_at"):
-        values[area_id, indicator_id] = (value, computed_at)
+    for area_id, indicator_id, period, starts_on, value, computed_at in Figure.objects.filter(
+        area_id__in=ids,
+        period__in=[Period.MONTH, Period.YEAR],
+        starts_on__in=[month, month.replace(month=1)],
+    ).values_list("area_id", "indicator_id", "period", "starts_on", "value", "computed_at"):
+        indicator = by_id.get(indicator_id)
+        if indicator is not None and wanted.get((period, starts_on)) == indicator.source:
+            values[area_id, indicator_id] = (value, computed_at)
 
     def cells(area_id: int) -> list[Cell]:
         return [
@@ -199,14 +199,10 @@ def dashboard_get(*, user: User, area: Area, month: datetime.date) -> Dashboard:
     }
     position = {m: index for index, m in enumerate(months)}
     for indicator_id, starts_on, value in Figure.objects.filter(
-        area=area,
-        period=Period.MONTH,
-        starts_on__gte=months[0],
-        starts_on__lte=month,
-        indicator__source=Indicator.Source.COMPUTED,
+        area=area, period=Period.MONTH, starts_on__gte=months[0], starts_on__lte=month
     ).values_list("indicator_id", "starts_on", "value"):
         indicator = by_id.get(indicator_id)
-        if indicator is not None and value is not None:
+        if indicator is not None and indicator.code in trends and value is not None:
             trends[indicator.code][position[starts_on]] = float(value)
     overdue = overdue_orders(under_path=area.path)
     return Dashboard(
