@@ -9,7 +9,7 @@ import pytest
 
 from assessment.models import Period
 from assessment.services import figures_roll_up, scores_compute
-from tests.assessment.factories import MARCH, make_scheme, make_world
+from tests.assessment.factories import MARCH, make_orders, make_scheme, make_world
 from tests.e2e.helpers import sign_in_staff
 from tests.factories import Role, make_staff
 
@@ -25,6 +25,7 @@ def test_town_admin_drills_down_from_the_work_desk_to_a_village(phone, screensho
     for period in (Period.MONTH, Period.YEAR):
         figures_roll_up(period=period, starts_on=MARCH, now=NOW)
     scores_compute(period=Period.MONTH, starts_on=MARCH, now=NOW)
+    orders = make_orders(world)
     admin = make_staff(Role.TOWN_ADMIN, world["east"], username="dongzhen")
 
     sign_in_staff(phone, admin.username)
@@ -53,6 +54,13 @@ def test_town_admin_drills_down_from_the_work_desk_to_a_village(phone, screensho
     rounds = phone.locator("#mj-rounds").inner_text()
     assert "2026-03-05" in rounds and "2026-03-20" in rounds
     screenshot(phone, "dashboard-2-village")
+
+    overdue = phone.locator(f'.mj-overdue li[data-order="{orders["overdue"].pk}"] a')
+    assert overdue.bounding_box()["height"] >= 44
+    overdue.click()
+    phone.wait_for_url(f"**/supervision/orders/{orders['overdue'].pk}/")
+    assert "沟塘垃圾" in phone.locator("main").inner_text()
+    screenshot(phone, "dashboard-3-overdue-order")
 
     report = phone.request.get(f"/admin/assessment/area/{world['east'].pk}/report/?month=2026-03")
     assert report.headers["content-type"] == "application/pdf"
