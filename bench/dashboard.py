@@ -23,7 +23,22 @@ Page weight on a phone: the HTML, and every stylesheet and script it links (Wagt
 ours, ECharts' common build), raw and gzipped (what a phone downloads from a server that
 compresses; nginx's gzip does), in KB.
 
-Recorded result: see the end of this docstring (filled in by the run).
+Recorded result, on the shared 2-vCPU container while another engineer's test suite and ours
+ran beside it (load high at both sizes; PostgreSQL on localhost), ``--small 10000 --large
+1000000 --requests 30``, after the dashboard's figures became one index range scan (the run
+before that change measured 186.0 ms → 474.8 ms, ratio 2.55, on a quieter machine):
+
+     10,000 households (50 villages, 17,080 figures; filled in 3 s):
+        district dashboard median 465.7 ms, 19 SQL queries
+    1,000,000 households (5,000 villages, 1,403,080 figures; filled in 239 s):
+        district dashboard median 483.4 ms, 19 SQL queries
+    ratio 1,000,000 ÷ 10,000: 1.04, queries 19 → 19  OK
+    page weight on a phone: 2458 KB raw, 692 KB gzipped (html 8 KB, css 43 KB, js 641 KB:
+    Wagtail admin's own scripts and ECharts' common build, 220 KB of it; cached after the
+    first visit)
+
+The absolute times are the loaded machine's (most of a request is Wagtail's admin chrome); the
+ratio and the fixed query count are the result.
 """
 
 import argparse
