@@ -43,6 +43,8 @@ WEIGHTS = {
     "sorting_pass_rate": 20,
     "active_households": 15,
     "appraisal_stars": 10,
+    "rectification_on_time": 10,
+    "inspection_score": 10,
     "drinking_water": 10,
     "sewage_treatment": 10,
     "garbage_harmless": 5,
@@ -73,7 +75,9 @@ def _places(district: Area) -> None:
             )
 
 
-def _month_data(villages: list[Area], households: dict[int, int], month_index: int):
+def _month_data(
+    villages: list[Area], households: dict[int, int], month_index: int, present: set[str]
+):
     """One month's made-up (numerator, denominator) per village and computed indicator: each
     village has its own level and slope, so rankings differ and trends move."""
     by_code: dict[str, dict[int, tuple[Decimal, Decimal | None]]] = {}
@@ -98,8 +102,13 @@ def _month_data(villages: list[Area], households: dict[int, int], month_index: i
             "points_redeemed": (round(awarded * rng.uniform(0.4, 0.8)), None),
             "appraisal_stars": (round(stars_n * (1.5 + 3 * rate)), stars_n),
             "class_attendance": (round(count * rate * 0.15), None),
+            "rectification_on_time": (round(10 * min(1.0, rate + 0.15)), 10),
+            "inspection_score": (round(2 * 100 * min(0.98, rate + 0.1)), 2),
+            "relapses": (max(0, round((0.9 - rate) * 6)), None),
         }
         for code, (numerator, denominator) in values.items():
+            if code not in present:
+                continue
             by_code.setdefault(code, {})[village.pk] = (
                 Decimal(numerator),
                 None if denominator is None else Decimal(denominator),
@@ -207,7 +216,7 @@ def seed_assessment(*, district: Area, today: datetime.date | None = None) -> st
     count = 0
     sums: dict[tuple[str, datetime.date], dict] = {}
     for index, month in enumerate(months):
-        data = _month_data(villages, households, index)
+        data = _month_data(villages, households, index, set(indicators))
         count += figures_replace(
             period=Period.MONTH,
             starts_on=month,
