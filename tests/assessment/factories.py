@@ -78,6 +78,16 @@ def appraise(village, household, stars, on):
     )
 
 
+def ensure_indicators() -> None:
+    """The indicator rows the data migrations add (a transactional test's flush removes them)."""
+    import importlib
+
+    from django.apps import apps
+
+    for name in ("0002_indicators", "0003_rectification_indicator", "0004_inspection_indicators"):
+        importlib.import_module(f"assessment.migrations.{name}").add(apps, None)
+
+
 def make_world() -> dict:
     """东镇: 甲村 (4 households), 乙村 (2); 西镇: 丙村 (3). March 2026 records:
 
@@ -89,6 +99,7 @@ def make_world() -> dict:
       丙 h1 +3 on 2-28 (February). Active: 甲 2 of 4, 乙 1 of 2, 丙 0 of 3.
     - Appraisals: 甲 h1 3 stars and h2 5 stars on 3-15; 乙 h1 4 stars on 4-02 (April).
     """
+    ensure_indicators()
     district = make_district()
     east = make_town(Area.objects.get(pk=district.pk), name="东镇")
     west = make_town(Area.objects.get(pk=district.pk), name="西镇")
