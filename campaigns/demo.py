@@ -32,6 +32,7 @@ from campaigns.models import (
     HonourBoardPage,
     LessonPage,
     OfflineClassPage,
+    RankingListPage,
     RulesPage,
     SongPage,
     StoreDirectoryPage,
@@ -513,6 +514,15 @@ def _build(*, district: Area, town: Area, village: Area, sign_up_villager: bool)
             ),
             now - datetime.timedelta(days=1),
         )
+    _add(
+        home,
+        RankingListPage(
+            title="红黑榜",
+            slug="red-black",
+            intro="<p>每月按考核得分评出红榜和黑榜，区里审定后公布；上黑榜的村写明问题。</p>",
+        ),
+        now - datetime.timedelta(days=2),
+    )
     _add(home, RulesPage(title="积分细则", slug="rules"), now - datetime.timedelta(days=30))
     _add(
         village_page,

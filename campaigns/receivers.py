@@ -63,9 +63,11 @@ def section_saved(sender, instance, created, **kwargs) -> None:
 def connect() -> None:
     from wagtail.models import Page
 
+    from assessment.signals import ranking_list_approved
     from campaigns.models import SECTION_MODELS
     from registry.models import RoleAssignment
 
+    ranking_list_approved.connect(clear_page_cache, dispatch_uid="campaigns.ranking_list")
     page_published.connect(clear_page_cache, dispatch_uid="campaigns.published")
     page_unpublished.connect(clear_page_cache, dispatch_uid="campaigns.unpublished")
     post_page_move.connect(clear_page_cache, dispatch_uid="campaigns.moved")

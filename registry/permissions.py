@@ -68,6 +68,10 @@ class Kind(StrEnum):
     SERVICE_WORK = "service_work"  # a contractor's orders on the phone: accept, on the way, done
     CHECK_ROUND = "check_round"  # province and city toilet check rounds (排查)
     UPKEEP_FIGURES = "upkeep_figures"  # response time, within deadline, satisfaction
+    INDICATOR = "indicator"  # assessment: indicators, targets, colour thresholds
+    FIGURE = "figure"  # assessment: figures a village enters each year, approved level by level
+    ASSESSMENT = "assessment"  # assessment: schemes, scores, rankings, 红黑榜
+    DASHBOARD = "dashboard"  # assessment: the area's dashboard, its exports and monthly report
 
 
 class Action(StrEnum):
@@ -158,6 +162,15 @@ TABLE: dict[tuple[Kind, Action], frozenset[str]] = {
     (Kind.CHECK_ROUND, R): ADMINISTRATORS | INSPECTORS,
     (Kind.CHECK_ROUND, W): ADMINISTRATORS | INSPECTORS,
     (Kind.UPKEEP_FIGURES, R): ADMINISTRATORS | INSPECTORS,
+    (Kind.INDICATOR, R): ADMINISTRATORS,
+    (Kind.INDICATOR, W): DISTRICT_ADMINS,
+    (Kind.FIGURE, R): VILLAGE_STAFF,
+    (Kind.FIGURE, W): VILLAGE_STAFF,
+    (Kind.FIGURE, A): ADMINISTRATORS,
+    (Kind.ASSESSMENT, R): ADMINISTRATORS,
+    (Kind.ASSESSMENT, W): DISTRICT_ADMINS,
+    (Kind.ASSESSMENT, A): DISTRICT_ADMINS,
+    (Kind.DASHBOARD, R): ADMINISTRATORS,
 }
 
 # Kinds bound to named people on the object as well as to a role over its area: the object's
@@ -185,6 +198,11 @@ NOTES: dict[tuple[Kind, Action], str] = {
     (Kind.SERVICE_ORDER, A): "dispatch to a team, close; the town's service desk enters calls",
     (Kind.SERVICE_WORK, R): "only orders of a team the contractor belongs to",
     (Kind.SERVICE_WORK, W): "only orders of a team the contractor belongs to",
+    (Kind.FIGURE, W): "the village submits its own figures",
+    (Kind.FIGURE, A): "level by level: the town approves or sends back, then the district",
+    (Kind.ASSESSMENT, W): "schemes and their weights; drafting the monthly 红黑榜",
+    (Kind.ASSESSMENT, A): "approving the 红黑榜, which publishes it on the campaign site",
+    (Kind.DASHBOARD, R): "figures of the areas below; exports are recorded",
 }
 
 
@@ -223,6 +241,10 @@ DESCRIPTIONS: dict[Kind, str] = {
     Kind.SERVICE_WORK: "a contractor's orders on the phone: accept, on the way, done",
     Kind.CHECK_ROUND: "province and city toilet check rounds (排查): plan, record checks",
     Kind.UPKEEP_FIGURES: "after-care figures: response time, within deadline, satisfaction",
+    Kind.INDICATOR: "assessment indicators: name, unit, target, direction, colour thresholds",
+    Kind.FIGURE: "yearly figures a village enters with evidence (饮用水合格率 …): submit, approve",
+    Kind.ASSESSMENT: "assessment schemes, scores and rankings; the monthly 红黑榜",
+    Kind.DASHBOARD: "the area's dashboard, its .xlsx exports and monthly PDF report",
 }
 
 MATRIX_START = "<!-- matrix:start (generated from registry/permissions.py) -->"
@@ -371,6 +393,16 @@ MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
             for model in ("checklistitem", "category", "liaison", "team")
             for verb in ("add", "change", "view")
         ),
+        # assessment: indicators and their targets, schemes and weights, places on the map
+        "assessment.view_indicator",
+        "assessment.change_indicator",
+        "assessment.add_indicator",
+        "assessment.view_scheme",
+        "assessment.change_scheme",
+        "assessment.add_scheme",
+        "assessment.view_areaplace",
+        "assessment.change_areaplace",
+        "assessment.add_areaplace",
     ),
     Role.TOWN_ADMIN: (*_REGISTER, *_STORES),
     Role.COMMITTEE: tuple(_REGISTER),

@@ -1,9 +1,9 @@
 """Reads from the register, always through the scoping function."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from registry.models import Household, HouseholdEvent, Member, User
+from registry.models import Area, Household, HouseholdEvent, Member, User
 from registry.permissions import Kind
 from registry.scoping import visible_to
 
@@ -34,3 +34,18 @@ def household_get(*, user: User, pk: int) -> Household:
         )
     )
     return get_object_or_404(queryset, pk=pk)
+
+
+def households_by_village(*, under_path: str = "") -> dict[int, int]:
+    """Active households per village (village id → count), in one grouped query: the
+    denominator of the assessment's participation rates. ``under_path`` limits it to one
+    area's villages."""
+    rows = Household.objects.filter(status=Household.Status.ACTIVE)
+    if under_path:
+        rows = rows.filter(village__path__startswith=under_path)
+    return dict(rows.values_list("village_id").annotate(count=Count("id")).order_by())
+
+
+def villages_under(*, path: str) -> QuerySet[Area]:
+    """The villages under an area (the area itself when it is one), in tree order."""
+    return Area.objects.filter(level=Area.Level.VILLAGE, path__startswith=path).order_by("path")

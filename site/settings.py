@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "shops",
     "supervision",
     "upkeep",
+    "assessment",
     "campaigns",
     "wagtail_zh",
     "wagtail.contrib.forms",
@@ -469,6 +470,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "remind-classes-daily": {
         "task": "campaigns.tasks.remind_classes",
         "schedule": crontab(hour=10, minute=0),
+    },
+    # Figures, scores and rankings of the assessment platform (dashboards read only these).
+    "assessment-roll-up-daily": {
+        "task": "assessment.tasks.roll_up",
+        "schedule": crontab(hour=3, minute=10),
     },
     "publish-scheduled-pages": {
         "task": "campaigns.tasks.publish_scheduled",

@@ -25,6 +25,7 @@ from wagtail.images.models import Image
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from assessment.selectors import ranking_list_months, ranking_list_published
 from campaigns.cache import CSRF_PLACEHOLDER, is_cacheable_request
 from campaigns.models.blocks import BodyBlock, GalleryBlock
 from campaigns.models.classes import LessonCompletion, SessionSignup
@@ -32,7 +33,7 @@ from campaigns.search import cjk_bigrams
 from points.selectors.ledger import household_points_from_source, household_points_get
 from points.selectors.rules import rules_for_area
 from points.selectors.scoring import honour_board_list, honour_board_periods, publicity_list
-from registry.params import date_param
+from registry.params import date_param, month_param
 from registry.permissions import Action, Kind, may
 from registry.scoping import visible_to
 from registry.selectors import household_list_for_villager
@@ -67,6 +68,7 @@ CONTENT_TYPES = [
     "campaigns.EventPage",
     "campaigns.GalleryPage",
     "campaigns.HonourBoardPage",
+    "campaigns.RankingListPage",
     "campaigns.RulesPage",
     "campaigns.StoreDirectoryPage",
 ]
@@ -747,6 +749,35 @@ class HonourBoardPage(ContentPage):
             period_on = periods[0].period_on  # the current list: the newest period
         entries = list(honour_board_list(area=area, period_on=period_on)) if periods else []
         return {"entries": entries, "periods": periods, "period": period_on}
+
+
+class RankingListPage(ContentPage):
+    """The district's monthly red and black lists of villages (红黑榜), read live from the
+    assessment platform: approved lists only, the newest first, earlier months browsable."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    template = "campaigns/ranking_list_page.html"
+
+    class Meta:
+        verbose_name = _("red and black list")
+        verbose_name_plural = _("red and black lists")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["lists"] = self.lists(month=month_param(request.GET.get("month")))
+        return context
+
+    def lists(self, *, month: datetime.date | None = None) -> dict:
+        """The approved red and black list of the page's district (the newest, or ``month``'s),
+        with the months that can be browsed; read live from assessment's selectors."""
+        area = self.area
+        if area is None:
+            return {"list": None, "months": []}
+        return {
+            "list": ranking_list_published(area=area, month=month),
+            "months": ranking_list_months(area=area),
+        }
 
 
 class RulesPage(ContentPage):

@@ -388,6 +388,9 @@ class Command(BaseCommand):
             from upkeep.demo import seed_upkeep
 
             self.stage("改厕", lambda: (None, seed_upkeep(town=town_a, village=village_a)))
+        from assessment.demo import seed_assessment
+
+        self.stage("考核", lambda: (None, seed_assessment(district=district)))
         self.stage(
             "网站",
             lambda: seed_campaign_site(

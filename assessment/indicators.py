@@ -1,0 +1,138 @@
+"""The computed indicators: indicator code → a set-based function of a period.
+
+Each function takes ``start`` and ``end`` (the period is ``[start, end)``) and returns
+``{village id: (numerator, denominator)}`` for every village with records, from the selectors of
+the apps that own the records (assessment reads, never writes, their rows). An ``Indicator`` row
+whose code is here is computed; one whose code is not here is entered, or waits for its app.
+
+Extension point: another app's figures join by adding a function here that calls that app's
+selector (see the upkeep indicators below, wired when ``upkeep`` exposes its selectors).
+"""
+
+import datetime
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.utils import timezone
+
+from points import selectors_figures as points_figures
+from registry.selectors import households_by_village
+from supervision import selectors as supervision_selectors
+from supervision import selectors_figures as supervision_figures
+
+Fraction = tuple[Decimal, Decimal | None]
+Computed = Callable[..., dict[int, Fraction]]
+
+COMPUTED: dict[str, Computed] = {}
+
+
+def computed(code: str) -> Callable[[Computed], Computed]:
+    def register(function: Computed) -> Computed:
+        COMPUTED[code] = function
+        return function
+
+    return register
+
+
+def _d(value) -> Decimal:
+    return Decimal(value or 0)
+
+
+@computed("sorting_participation")
+def sorting_participation(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]:
+    """Households checked at least once in the period ÷ active households."""
+    households = households_by_village()
+    sorting = points_figures.sorting_by_village(start=start, end=end)
+    return {
+        village: (_d(sorting.get(village, {}).get("households")), _d(count))
+        for village, count in households.items()
+    }
+
+
+@computed("sorting_pass_rate")
+def sorting_pass_rate(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]:
+    """Checks graded pass or better ÷ checks."""
+    sorting = points_figures.sorting_by_village(start=start, end=end)
+    return {village: (_d(row["passed"]), _d(row["checks"])) for village, row in sorting.items()}
+
+
+@computed("points_issued")
+def points_issued(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]:
+    ledger = points_figures.ledger_by_village(start=start, end=end)
+    return {village: (_d(row["awarded"]), None) for village, row in ledger.items()}
+
+
+@computed("points_redeemed")
+def points_redeemed(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]:
+    ledger = points_figures.ledger_by_village(start=start, end=end)
+    return {village: (_d(row["redeemed"]), None) for village, row in ledger.items()}
+
+
+@computed("active_households")
+def active_households(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]:
+    """Households that earned or redeemed in the period ÷ active households."""
+    households = households_by_village()
+    ledger = points_figures.ledger_by_village(start=start, end=end)
+    return {
+        village: (_d(ledger.get(village, {}).get("active")), _d(count))
+        for village, count in households.items()
+    }
+
+
+@computed("appraisal_stars")
+def appraisal_stars(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]:
+    """Mean stars of the appraisal results awarded in the period."""
+    rows = points_figures.appraisal_stars_by_village(start=start, end=end)
+    return {village: (_d(row["stars"]), _d(row["results"])) for village, row in rows.items()}
+
+
+@computed("class_attendance")
+def class_attendance(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]:
+    rows = points_figures.class_attendance_by_village(start=start, end=end)
+    return {village: (_d(row["attendances"]), None) for village, row in rows.items()}
+
+
+@computed("rectification_on_time")
+def rectification_on_time(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]:
+    """Work orders due in the period reported done by their deadline ÷ orders due."""
+    rows = supervision_figures.rectification_by_village(start=start, end=end)
+    return {village: (_d(row["on_time"]), _d(row["due"])) for village, row in rows.items()}
+
+
+def _districts():
+    from registry.models import Area
+
+    return list(Area.objects.filter(level=Area.Level.DISTRICT))
+
+
+@computed("inspection_score")
+def inspection_score(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]:
+    """Mean score of the village's inspections on rounds planned in the period."""
+    result: dict[int, list[Decimal]] = {}
+    for district in _districts():
+        for row in supervision_selectors.inspection_scores(area=district, start=start, end=end):
+            total = result.setdefault(row.village_id, [Decimal(0), Decimal(0)])
+            total[0] += row.score
+            total[1] += 1
+    return {village: (n, d) for village, (n, d) in result.items()}
+
+
+@computed("relapses")
+def relapses(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]:
+    """Problems found again by a re-check in the period (lower is better)."""
+    tz = timezone.get_current_timezone()
+    low = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    high = datetime.datetime.combine(end, datetime.time.min, tzinfo=tz)
+    result: dict[int, Fraction] = {}
+    for district in _districts():
+        for village, count in supervision_selectors.relapses_by_village(
+            area=district, start=low, end=high
+        ).items():
+            result[village] = (_d(count), None)
+    return result
+
+
+# Upkeep (issue 15) adds, once its selectors exist:
+#   @computed("aftercare_response_hours")  mean hours from request to arrival, per village
+#   @computed("aftercare_satisfaction")    满意 + 基本满意 ÷ ratings
+# and a data migration adding their two Indicator rows.
