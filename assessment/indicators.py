@@ -5,8 +5,8 @@ Each function takes ``start`` and ``end`` (the period is ``[start, end)``) and r
 the apps that own the records (assessment reads, never writes, their rows). An ``Indicator`` row
 whose code is here is computed; one whose code is not here is entered, or waits for its app.
 
-Extension point: another app's figures join by adding a function here that calls that app's
-selector (see the upkeep indicators below, wired when ``upkeep`` exposes its selectors).
+Another app's figures join by adding a function here that calls that app's selector, and a data
+migration adding its ``Indicator`` row (as the after-care indicators from ``upkeep`` do).
 """
 
 import datetime
@@ -19,6 +19,7 @@ from points import selectors_figures as points_figures
 from registry.selectors import households_by_village
 from supervision import selectors as supervision_selectors
 from supervision import selectors_figures as supervision_figures
+from upkeep.selectors import ServiceFigures, service_figures
 
 Fraction = tuple[Decimal, Decimal | None]
 Computed = Callable[..., dict[int, Fraction]]
@@ -132,7 +133,36 @@ def relapses(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]
     return result
 
 
-# Upkeep (issue 15) adds, once its selectors exist:
-#   @computed("aftercare_response_hours")  mean hours from request to arrival, per village
-#   @computed("aftercare_satisfaction")    满意 + 基本满意 ÷ ratings
-# and a data migration adding their two Indicator rows.
+def _aftercare(*, start: datetime.date, end: datetime.date) -> list[ServiceFigures]:
+    # upkeep's periods are inclusive of their last day; ours end the day before ``end``.
+    return service_figures(by="village", start=start, end=end - datetime.timedelta(days=1))
+
+
+@computed("aftercare_response_hours")
+def aftercare_response_hours(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]:
+    """Mean hours from a household's request to a team member accepting it (lower is better)."""
+    return {
+        int(row.key): (Decimal(str(row.mean_response_hours)) * row.responded, _d(row.responded))
+        for row in _aftercare(start=start, end=end)
+        if row.key and row.mean_response_hours is not None
+    }
+
+
+@computed("aftercare_within_deadline")
+def aftercare_within_deadline(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]:
+    """Service orders asked for in the period done within their deadline ÷ orders asked for."""
+    return {
+        int(row.key): (_d(row.done_within_deadline), _d(row.orders))
+        for row in _aftercare(start=start, end=end)
+        if row.key
+    }
+
+
+@computed("aftercare_satisfaction")
+def aftercare_satisfaction(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]:
+    """农户满意率: 满意 and 基本满意 ÷ the orders rated."""
+    return {
+        int(row.key): (_d(row.satisfied + row.fair), _d(row.rated))
+        for row in _aftercare(start=start, end=end)
+        if row.key and row.rated
+    }

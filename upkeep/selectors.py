@@ -225,6 +225,7 @@ class ServiceFigures:
     satisfied: int  # 满意
     fair: int  # 基本满意
     dissatisfied: int  # 不满意
+    responded: int = 0  # accepted by a team member (the orders behind mean_response_hours)
 
     @property
     def within_deadline_rate(self) -> float | None:
@@ -280,6 +281,7 @@ def service_figures(
                 ),
                 filter=Q(accepted_at__isnull=False),
             ),
+            responded=Count("pk", filter=Q(accepted_at__isnull=False)),
             rated=Count("pk", filter=~Q(rating="")),
             satisfied=Count("pk", filter=Q(rating=ServiceOrder.Rating.SATISFIED)),
             fair=Count("pk", filter=Q(rating=ServiceOrder.Rating.FAIR)),
@@ -327,6 +329,7 @@ def service_figures(
                 satisfied=row["satisfied"],
                 fair=row["fair"],
                 dissatisfied=row["dissatisfied"],
+                responded=row["responded"],
             )
         )
     return figures

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from assessment.models import Indicator, Scheme, SchemeItem
 from points.models import (
+    Account,
     AppraisalCampaign,
     AppraisalLevel,
     AppraisalResult,
@@ -22,8 +23,7 @@ from points.services.ledger import (
     Source,
     household_account,
     points_award,
-    record,
-    store_account,
+    transaction_record,
 )
 from registry.models import Area, Household
 from tests.factories import UserFactory, make_district, make_household, make_town, make_village
@@ -134,9 +134,9 @@ def make_world() -> dict:
     award(h[0], 10, datetime.date(2026, 3, 6))
     award(h[1], 5, datetime.date(2026, 3, 12), source=Source("class_session", 1))
     award(homes[yi][0], 20, datetime.date(2026, 3, 11))
-    record(
+    transaction_record(
         kind=LedgerTransaction.Kind.REDEMPTION,
-        legs=[Leg(household_account(homes[yi][0]), -8), Leg(store_account(1), 8)],
+        legs=[Leg(household_account(homes[yi][0]), -8), Leg(_store_account(1), 8)],
         reason="兑换",
         idempotency_key=f"t-spend:{next(_keys)}",
         actor=None,
@@ -213,3 +213,8 @@ def make_orders(world: dict) -> dict:
         ),
         "april": order(world["bing"], "污水横流", datetime.date(2026, 4, 3)),
     }
+
+
+def _store_account(store_id: int) -> Account:
+    account, _created = Account.objects.get_or_create(kind=Account.Kind.STORE, store_id=store_id)
+    return account

@@ -16,7 +16,7 @@ from assessment.services import (
     scores_compute,
 )
 from registry.models import ExportRecord
-from registry.services import roles_sync_groups
+from registry.services.register import role_groups_sync
 from tests.assessment.factories import MARCH, make_scheme, make_world
 from tests.factories import Role, force_login_with_totp, make_staff, make_village
 from tests.points.factories import photo_upload
@@ -31,7 +31,7 @@ def world():
     make_scheme(world["district"], {"sorting_participation": "2", "sorting_pass_rate": "1"})
     figures_roll_up(period=Period.MONTH, starts_on=MARCH, now=NOW)
     scores_compute(period=Period.MONTH, starts_on=MARCH, now=NOW)
-    roles_sync_groups()
+    role_groups_sync()
     world["town_admin"] = make_staff(Role.TOWN_ADMIN, world["east"])
     world["district_admin"] = make_staff(Role.DISTRICT_ADMIN, world["district"])
     return world

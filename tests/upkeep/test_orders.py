@@ -286,3 +286,31 @@ def test_the_work_desk_leads_staff_to_the_phone_pages(client, world):
     client.force_login(world["committee"])
     desk = client.get("/admin/").content.decode()
     assert reverse("upkeep:orders") in desk and reverse("upkeep:figures") not in desk
+
+
+def test_the_assessment_indicators_count_what_the_orders_say(world):
+    """The after-care indicators of the assessment platform equal a hand count of the orders."""
+    from assessment.indicators import COMPUTED
+
+    service_order_rate(actor=world["villager"], service=_done(world, "a"), rating="satisfied")
+    repair = ask(world, kind="repair", key="b")
+    service_order_accept(actor=world["worker"], service=repair)
+    today = timezone.localdate()
+    start, end = today, today + datetime.timedelta(days=1)  # [start, end): today
+    village = world["village"].pk
+
+    within = COMPUTED["aftercare_within_deadline"](start=start, end=end)
+    assert within == {village: (Decimal(1), Decimal(2))}  # one done in time, of two asked
+    satisfaction = COMPUTED["aftercare_satisfaction"](start=start, end=end)
+    assert satisfaction == {village: (Decimal(1), Decimal(1))}  # one rated, satisfied
+    accepted = ServiceOrder.objects.filter(accepted_at__isnull=False)
+    hours = [
+        (service.accepted_at - service.order.created_at).total_seconds() / 3600
+        for service in accepted.select_related("order")
+    ]
+    total, responded = COMPUTED["aftercare_response_hours"](start=start, end=end)[village]
+    assert responded == len(hours) == accepted.count() >= 1
+    assert abs(float(total) / float(responded) - sum(hours) / len(hours)) < 0.1
+    # A period before the orders has none of them.
+    earlier = start - datetime.timedelta(days=30)
+    assert COMPUTED["aftercare_within_deadline"](start=earlier, end=start) == {}
