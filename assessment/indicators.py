@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from points import selectors_figures as points_figures
+from points.selectors import figures as points_figures
 from registry.selectors import households_by_village
 from supervision import selectors as supervision_selectors
 from supervision import selectors_figures as supervision_figures

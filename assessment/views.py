@@ -15,7 +15,7 @@ from assessment.exceptions import AssessmentError
 from assessment.forms import EntryForm, ReturnForm
 from assessment.models import EnteredFigure, Period, RankingList
 from assessment.periods import months_back, period_end
-from points.selectors_figures import sorting_rounds_of_village
+from points.selectors.figures import sorting_rounds_of_village
 from registry.models import Area
 from registry.params import month_param
 from registry.permissions import Action, Kind, may
