@@ -18,3 +18,15 @@ class InspectionError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class TallyError(Exception):
+    """A refused tally report or review: ``code`` for machines, ``message`` for people. Codes:
+    ``bad_key``, ``not_allowed``, ``not_a_village``, ``outside_campaign`` (another district, or a
+    week outside the campaign's dates), ``bad_quantity``, ``nothing_reported``, ``key_reused``,
+    ``already_reviewed``, ``same_person`` (the reporter reviews), ``reason_required``."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message

@@ -385,6 +385,12 @@ class Command(BaseCommand):
                     seed_supervision(district=district, town=town_a, village=village_a),
                 ),
             )
+            from supervision.demo_tallies import seed_tallies
+
+            self.stage(
+                "五清一改",
+                lambda: (None, seed_tallies(district=district, town=town_a, village=village_a)),
+            )
         self.stage(
             "网站",
             lambda: seed_campaign_site(
