@@ -371,6 +371,9 @@ def tally_list(request: HttpRequest) -> HttpResponse:
             "campaigns": campaigns,
             "may_report": may(request.user, Kind.TALLY, Action.WRITE),
             "may_review": may(request.user, Kind.TALLY, Action.APPROVE),
+            "may_see_totals": areas_visible_to(request.user, kind=Kind.TALLY)
+            .filter(level__in=[Area.Level.DISTRICT, Area.Level.TOWN])
+            .exists(),
         },
     )
 

@@ -319,3 +319,17 @@ def test_district_totals_page_and_recorded_export(client, world):
     assert rows[1][0] == world["town"].name and rows[1][1] == 3
     record = ExportRecord.objects.get(kind="tally_totals")
     assert record.user == world["inspector"] and record.area == world["district"]
+
+
+def test_campaign_list_links_by_role(client, world):
+    totals = f"/supervision/tallies/{world['campaign'].pk}/totals/"
+    report = f"/supervision/tallies/{world['campaign'].pk}/report/"
+    client.force_login(world["committee"])
+    page = client.get("/supervision/tallies/").content.decode()
+    assert report in page and totals not in page
+    assert client.get(totals).status_code == 404
+    client.force_login(world["inspector"])
+    page = client.get("/supervision/tallies/").content.decode()
+    assert totals in page and report not in page
+    client.force_login(world["stranger"])
+    assert client.get("/supervision/tallies/").status_code == 404
