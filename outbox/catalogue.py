@@ -257,6 +257,19 @@ CATALOGUE: dict[str, Template] = {
         sample={"service": "户厕抽渣", "order": 12345},
         clip=("service",),
     ),
+    "tallies.sent_back": Template(
+        topic="workorders",
+        title=_("Tally report sent back"),
+        text=_(
+            "[%(sign)s] Your %(campaign)s report for the week of %(week)s was sent back: %(reason)s"
+        ),
+        sample={
+            "campaign": "冬季清洁行动",
+            "week": "12-07",
+            "reason": "清理吨数与照片不符，请核实",
+        },
+        clip=("reason",),
+    ),
     # --- Notices to every household of an area (outbox/views) --------------------------------
     "notice.area": Template(
         topic="notices",

@@ -11,3 +11,10 @@ class WorkOrderError(Refusal):
 
 class InspectionError(Refusal):
     """A refused inspection record: ``code`` for machines, ``message`` for people."""
+
+
+class TallyError(Refusal):
+    """A refused tally report or review: ``code`` for machines, ``message`` for people. Codes:
+    ``bad_key``, ``not_allowed``, ``not_a_village``, ``outside_campaign`` (another district, or a
+    week outside the campaign's dates), ``bad_quantity``, ``nothing_reported``, ``key_reused``,
+    ``already_reviewed``, ``same_person`` (the reporter reviews), ``reason_required``."""

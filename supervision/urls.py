@@ -15,4 +15,9 @@ urlpatterns = [
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/village/<int:village>/", views.round_village, name="round_village"),
     path("rounds/<int:pk>/village/<int:village>/record/", views.round_record, name="round_record"),
+    path("tallies/", views.tally_list, name="tallies"),
+    path("tallies/<int:pk>/report/", views.tally_report, name="tally_report"),
+    path("tallies/<int:pk>/review/", views.tally_review, name="tally_review"),
+    path("tallies/<int:pk>/totals/", views.tally_totals, name="tally_totals"),
+    path("tallies/reports/<int:pk>/review/", views.tally_review_post, name="tally_review_post"),
 ]

@@ -22,13 +22,21 @@ from registry.exceptions import Refusal
 from registry.models import Area
 from registry.params import BadInput, id_param
 from registry.permissions import Action, Kind, may
-from registry.scoping import areas_visible_to
+from registry.scoping import areas_visible_to, visible_to
 from supervision import selectors
-from supervision.exceptions import InspectionError, WorkOrderError
-from supervision.models import Category, ChecklistItem, Round, WorkOrder
+from supervision.exceptions import InspectionError, TallyError, WorkOrderError
+from supervision.models import (
+    Category,
+    ChecklistItem,
+    Round,
+    TallyCampaign,
+    TallyReport,
+    WorkOrder,
+)
 from supervision.services.deductions import work_order_household_deduct
-from supervision.services.exports import work_orders_export
+from supervision.services.exports import tally_totals_export, work_orders_export
 from supervision.services.inspections import inspection_item_record, round_plan
+from supervision.services.tallies import tally_report_review, tally_report_submit, week_start
 from supervision.services.workorders import may_move, work_order_transition
 from supervision.transitions import EVENT_LABELS, TRANSITIONS, transitions_from
 
@@ -338,3 +346,176 @@ def _coordinate(value: str | None, limit: int) -> float | None:
     except ValueError:
         return None
     return number if -limit <= number <= limit else None
+
+
+# --- Campaign tallies (五清一改) -----------------------------------------------------------------
+
+
+def _campaign(request: HttpRequest, pk: int) -> TallyCampaign:
+    found = next((c for c in selectors.tally_campaigns_for(user=request.user) if c.pk == pk), None)
+    if found is None:
+        raise Http404
+    return found
+
+
+@login_required
+def tally_list(request: HttpRequest) -> HttpResponse:
+    """The campaigns the user reports, reviews or reads the totals of."""
+    campaigns = selectors.tally_campaigns_for(user=request.user)
+    if not campaigns and not may(request.user, Kind.TALLY, Action.READ):
+        raise Http404
+    return TemplateResponse(
+        request,
+        "supervision/tallies.html",
+        {
+            "campaigns": campaigns,
+            "may_report": may(request.user, Kind.TALLY, Action.WRITE),
+            "may_review": may(request.user, Kind.TALLY, Action.APPROVE),
+            "may_see_totals": areas_visible_to(request.user, kind=Kind.TALLY)
+            .filter(level__in=[Area.Level.DISTRICT, Area.Level.TOWN])
+            .exists(),
+        },
+    )
+
+
+@login_required
+def tally_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The committee's weekly report on a phone: a quantity per measure, photos, a note."""
+    campaign = _campaign(request, pk)
+    villages = areas_visible_to(
+        request.user, kind=Kind.TALLY, action=Action.WRITE, level=Area.Level.VILLAGE
+    )
+    if not villages.exists():
+        raise Http404
+    measures = list(campaign.measures.all())
+    replaces = None
+    if replaces_id := _param_id(request.POST or request.GET, "replaces"):
+        replaces = (
+            selectors.tally_report_list(
+                user=request.user, campaign=campaign, status=TallyReport.Status.SENT_BACK
+            )
+            .filter(pk=replaces_id)
+            .first()
+        )
+    if request.method == "POST":
+        village = villages.filter(pk=_param_id(request.POST, "village") or 0).first()
+        try:
+            if village is None:
+                raise TallyError("not_a_village", _("Choose the village."))
+            try:
+                week_on = dt.date.fromisoformat(request.POST.get("week_on", ""))
+            except ValueError:
+                raise TallyError("bad_week", _("Choose the week.")) from None
+            tally_report_submit(
+                campaign=campaign,
+                village=village,
+                week_on=week_on,
+                quantities={m.pk: request.POST.get(f"measure-{m.pk}", "") for m in measures},
+                actor=request.user,
+                key=request.POST.get("key", ""),
+                note=request.POST.get("note", ""),
+                photos=request.FILES.getlist("photos")[:6],
+                replaces=replaces,
+            )
+        except (TallyError, ImageRefused) as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Report sent to the town for review."))
+            return redirect("supervision:tally_report", pk=campaign.pk)
+    today = timezone.localdate()
+    prefill = {line.measure_id: line.quantity for line in replaces.lines.all()} if replaces else {}
+    return TemplateResponse(
+        request,
+        "supervision/tally_report.html",
+        {
+            "campaign": campaign,
+            "villages": villages,
+            "measures": [
+                (m, request.POST.get(f"measure-{m.pk}", prefill.get(m.pk, ""))) for m in measures
+            ],
+            "week_on": request.POST.get("week_on")
+            or (
+                replaces.week_on if replaces else week_start(min(today, campaign.ends_on))
+            ).isoformat(),
+            "key": request.POST.get("key") or uuid.uuid4().hex,
+            "replaces": replaces,
+            "reports": selectors.tally_report_list(user=request.user, campaign=campaign)[:20],
+        },
+    )
+
+
+@login_required
+def tally_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The town's list of reports waiting for review, each approved or sent back in one tap."""
+    campaign = _campaign(request, pk)
+    if not may(request.user, Kind.TALLY, Action.APPROVE):
+        raise Http404
+    reports = selectors.tally_report_list(
+        user=request.user,
+        campaign=campaign,
+        action=Action.APPROVE,
+        status=TallyReport.Status.SUBMITTED,
+    )
+    return TemplateResponse(
+        request,
+        "supervision/tally_review.html",
+        {"campaign": campaign, "reports": reports[:100]},
+    )
+
+
+@login_required
+@require_POST
+def tally_review_post(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve or send back one report (with a reason)."""
+    report = (
+        visible_to(request.user, TallyReport.objects.all(), kind=Kind.TALLY, action=Action.APPROVE)
+        .select_related("village")
+        .filter(pk=pk)
+        .first()
+    )
+    if report is None:
+        raise Http404
+    try:
+        tally_report_review(
+            report=report,
+            actor=request.user,
+            approve=request.POST.get("decision") == "approve",
+            reason=request.POST.get("reason", ""),
+        )
+    except TallyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Review saved."))
+    return redirect("supervision:tally_review", pk=report.campaign_id)
+
+
+@login_required
+def tally_totals(request: HttpRequest, pk: int) -> HttpResponse:
+    """The district's (or a town's) approved totals against the targets, by town or village and
+    by week; .xlsx of the same (recorded)."""
+    campaign = _campaign(request, pk)
+    areas = areas_visible_to(request.user, kind=Kind.TALLY).filter(
+        level__in=[Area.Level.DISTRICT, Area.Level.TOWN], path__startswith=campaign.district.path
+    )
+    area = None
+    if area_id := _param_id(request.GET, "area"):
+        area = areas.filter(pk=area_id).first()
+    area = area or areas.order_by("depth", "path").first()
+    if area is None:
+        raise Http404
+    if request.GET.get("format") == "xlsx":
+        content = tally_totals_export(user=request.user, campaign=campaign, area=area)
+        name = f"{campaign.name} {area.name} {timezone.localdate():%Y%m%d}"
+        response = HttpResponse(content, content_type=XLSX)
+        response["Content-Disposition"] = content_disposition_header(True, f"{name}.xlsx")
+        return response
+    return TemplateResponse(
+        request,
+        "supervision/tally_totals.html",
+        {
+            "campaign": campaign,
+            "area": area,
+            "table": selectors.tally_totals(campaign=campaign, area=area),
+            "may_review": may(request.user, Kind.TALLY, Action.APPROVE, area),
+        },
+    )

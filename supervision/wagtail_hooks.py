@@ -1,5 +1,5 @@
 """The work desk's side of supervision: the district edits its checklist (with weights and days
-to fix), the work order categories' service levels, the 包村 officials and the teams; the menu
+to fix), its tally campaigns (measures and the towns' targets), the work order categories' service levels, the 包村 officials and the teams; the menu
 links the phone pages (orders, 我的整改, overview, rounds)."""
 
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +12,15 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from registry.permissions import Action, Kind, may
 from registry.scoping import visible_to
 from registry.viewsets import ScopedObjectMixin
-from supervision.models import Category, ChecklistItem, Liaison, Team
+from supervision.models import (
+    Category,
+    ChecklistItem,
+    Liaison,
+    Measure,
+    TallyCampaign,
+    TallyTarget,
+    Team,
+)
 
 EDIT = {"kind": Kind.CHECKLIST, "action": Action.WRITE}
 
@@ -77,6 +85,30 @@ class SupervisionViewSetGroup(ViewSetGroup):
             ["village", "official", "department"],
         ),
         _scoped_viewset(
+            TallyCampaign,
+            "supervision_tally_campaigns",
+            _("Tally campaigns"),
+            "date",
+            ["district", "name", "starts_on", "ends_on", "is_active"],
+            ["name", "starts_on", "ends_on", "is_active"],
+        ),
+        _scoped_viewset(
+            Measure,
+            "supervision_tally_measures",
+            _("Tally measures"),
+            "list-ol",
+            ["campaign", "name", "unit", "position"],
+            ["name", "unit", "campaign"],
+        ),
+        _scoped_viewset(
+            TallyTarget,
+            "supervision_tally_targets",
+            _("Tally targets"),
+            "pick",
+            ["measure", "town", "quantity"],
+            ["measure", "town", "quantity"],
+        ),
+        _scoped_viewset(
             Team,
             "supervision_teams",
             _("Teams"),
@@ -119,5 +151,7 @@ def register_supervision_menu():
                   kind=Kind.INSPECTION, action=read),
         _PageItem(_("Inspection rounds"), "/supervision/rounds/", icon_name="site",
                   kind=Kind.INSPECTION, action=write),
+        _PageItem(_("Campaign tallies"), "/supervision/tallies/", icon_name="doc-full",
+                  kind=Kind.TALLY, action=read),
     ]  # fmt: skip
     return _SupervisionMenu(_("Supervision"), Menu(items=items), icon_name="warning", order=165)

@@ -3,8 +3,9 @@ the platform at once for a period ``[start, end)``, so the daily roll-up costs a
 whatever the number of households. Each returns ``{village id: {name: number}}``."""
 
 import datetime
+from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from points.models import (
     Account,
@@ -52,6 +53,7 @@ def ledger_by_village(*, start: datetime.date, end: datetime.date) -> dict[int, 
     Whole months read the ledger's household month rows (one small row per household and month);
     a week sums its postings.
     """
+    rows: QuerySet[Any, dict[str, Any]]
     if _is_whole_months(start, end):
         rows = (
             HouseholdMonth.objects.filter(month__gte=start, month__lt=end)

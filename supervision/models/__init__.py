@@ -1,4 +1,5 @@
 from .inspections import ChecklistItem, Inspection, ItemResult, Liaison, Round
+from .tallies import Measure, TallyCampaign, TallyLine, TallyReport, TallyTarget
 from .workorders import AreaOrderCount, Category, Team, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 
 __all__ = [
@@ -8,7 +9,12 @@ __all__ = [
     "Inspection",
     "ItemResult",
     "Liaison",
+    "Measure",
     "Round",
+    "TallyCampaign",
+    "TallyLine",
+    "TallyReport",
+    "TallyTarget",
     "Team",
     "WorkOrder",
     "WorkOrderEvent",

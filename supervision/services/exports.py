@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from registry.models import Area, ExportRecord, User
-from registry.permissions import Action, Kind
+from registry.permissions import Action, Kind, may
 from registry.scoping import areas_visible_to, visible_to
 from supervision.models import WorkOrder
 
@@ -64,6 +64,39 @@ def work_orders_export(
         )
         count += 1
     ExportRecord.objects.create(user=user, kind="work_orders", area=area, row_count=count)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def tally_totals_export(*, user: User, campaign, area: Area) -> bytes:
+    """A campaign's approved totals in ``area`` against the targets (by area below it, and by
+    week) as a workbook. The caller has checked that ``user`` reads tallies in ``area``; the
+    export is recorded against it."""
+    from supervision.selectors import tally_totals
+
+    if not may(user, Kind.TALLY, Action.READ, area):
+        raise PermissionError("area not visible")
+    table = tally_totals(campaign=campaign, area=area)
+    workbook = Workbook(write_only=True)
+    head = [_("area")]
+    for measure in table.measures:
+        head += [f"{measure.name}（{measure.unit}）", _("target"), _("percent")]
+    sheet = workbook.create_sheet(_("by area"))
+    sheet.append(head)
+    count = 0
+    for row in [*table.rows, table.total]:
+        line: list[object] = [row.label]
+        for cell in row.cells:
+            line += [cell.total, cell.target, cell.percent]
+        sheet.append(line)
+        count += 1
+    weeks = workbook.create_sheet(_("by week"))
+    weeks.append([_("week of"), *[f"{m.name}（{m.unit}）" for m in table.measures]])
+    for row in table.weeks:
+        weeks.append([row.label, *[cell.total for cell in row.cells]])
+        count += 1
+    ExportRecord.objects.create(user=user, kind="tally_totals", area=area, row_count=count)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

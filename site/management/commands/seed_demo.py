@@ -385,6 +385,12 @@ class Command(BaseCommand):
                     seed_supervision(district=district, town=town_a, village=village_a),
                 ),
             )
+            from supervision.demo_tallies import seed_tallies
+
+            self.stage(
+                "五清一改",
+                lambda: (None, seed_tallies(district=district, town=town_a, village=village_a)),
+            )
             from upkeep.demo import seed_upkeep
 
             self.stage("改厕", lambda: (None, seed_upkeep(town=town_a, village=village_a)))
