@@ -113,15 +113,15 @@ def household_rules(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(f"/accounts/login/?next={request.path}")
     found = household_get(user=request.user, pk=pk)
     rules = rules_for_area(area=found.village, on=timezone.localdate())
+    levels = appraisal_levels_for(village=found.village, with_default=False)
+    if levels:
+        # The village's courtyard appraisal pays by its levels: all of them stand in for the
+        # courtyard rules. A village with no appraisal yet shows the published rules themselves.
+        rules = [v for v in rules if v.rule.category != "courtyard"]
     return render(
         request,
         "meijia/rules.html",
-        {
-            "household": found,
-            # The courtyard appraisal pays by its levels: all of them stand in for its rules.
-            "rules": [v for v in rules if v.rule.category != "courtyard"],
-            "levels": appraisal_levels_for(village=found.village),
-        },
+        {"household": found, "rules": rules, "levels": levels},
     )
 
 

@@ -83,9 +83,12 @@ def rules_for_area(*, area: Area, on: dt.date) -> list[EarningRuleVersion]:
     return sorted(chosen.values(), key=lambda v: (v.rule.category, -v.signed_points, v.rule.code))
 
 
-def appraisal_levels_for(*, village: Area) -> list[tuple[str, int, int, int]]:
+def appraisal_levels_for(
+    *, village: Area, with_default: bool = True
+) -> list[tuple[str, int, int, int]]:
     """The star levels of the village's latest courtyard appraisal as (name, stars, lowest total,
-    points), highest first; the default rubric's where the village has none yet."""
+    points), highest first; the default rubric's where the village has none yet (none at all
+    with ``with_default=False``)."""
     from points.models import AppraisalCampaign, AppraisalLevel
     from points.services.appraisals import DEFAULT_LEVELS
 
@@ -93,7 +96,7 @@ def appraisal_levels_for(*, village: Area) -> list[tuple[str, int, int, int]]:
         AppraisalCampaign.objects.filter(village=village).order_by("-period_start", "-pk").first()
     )
     if latest is None:
-        return sorted(DEFAULT_LEVELS, key=lambda level: -level[2])
+        return sorted(DEFAULT_LEVELS, key=lambda level: -level[2]) if with_default else []
     return list(
         AppraisalLevel.objects.filter(campaign=latest)
         .order_by("-min_total")
