@@ -113,11 +113,13 @@ def household_rules(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(f"/accounts/login/?next={request.path}")
     found = household_get(user=request.user, pk=pk)
     rules = rules_for_area(area=found.village, on=timezone.localdate())
-    levels = appraisal_levels_for(village=found.village, with_default=False)
-    if levels:
+    own_levels = appraisal_levels_for(village=found.village, with_default=False)
+    if own_levels:
         # The village's courtyard appraisal pays by its levels: all of them stand in for the
-        # courtyard rules. A village with no appraisal yet shows the published rules themselves.
+        # courtyard rules. A village with no appraisal yet shows the published courtyard rules
+        # beside the default rubric's levels.
         rules = [v for v in rules if v.rule.category != "courtyard"]
+    levels = own_levels or appraisal_levels_for(village=found.village)
     return render(
         request,
         "meijia/rules.html",
