@@ -806,8 +806,7 @@ def test_a_confirmation_with_the_queue_down_keeps_the_job_ready_to_confirm_again
     page = response.content.decode()
     assert url("register_import_confirm", job.pk) in page  # it can be confirmed again
     assert [str(m) for m in response.context["messages"]] == [
-        "The work queue cannot be reached, so the import has not started. "
-        "Try again in a few minutes."
+        "无法连接后台任务队列，导入还没有开始。请过几分钟再试。"
     ]
     assert Household.objects.count() == 0
 

@@ -32,6 +32,7 @@ from points.models import (
     ExpiryPolicy,
     Objection,
     PointsClaim,
+    SortingCheck,
     SortingRound,
 )
 from points.services.appraisals import appraisal_campaign_create
@@ -105,6 +106,7 @@ def _build_world() -> dict:
     )
     commendation = Commendation.objects.filter(village=village).first()
     claim = PointsClaim.objects.filter(household__village=village).first()
+    graded = SortingCheck.objects.filter(round=round_in).first() if round_in else None
     rule_in = EarningRule.objects.filter(area=district).order_by("pk").first()
     policy = ExpiryPolicy.objects.get_or_create(district=district)[0]
     receipt = Redemption.objects.filter(store=keeper_store).order_by("pk").first()
@@ -173,6 +175,7 @@ def _build_world() -> dict:
             "in": at(village, round_in.pk, own.pk),
             "out": at(other_village, round_out.pk, other.pk),
         },
+        "sorting_check": {"in": at(village, round_in.pk, graded.pk)} if graded else {},
         "campaign": {
             "in": at(village, campaign_in.pk),
             "out": at(other_village, campaign_out.pk),
@@ -279,6 +282,8 @@ HOUSEHOLD_READ = Check(Kind.HOUSEHOLD, R, "household")
 URLS: dict[str, Check | Open] = {
     "home": Open("the campaign site's home (a villager's home when signed in)"),
     "text_size": Open("a cookie for large text"),
+    "preferences": Open("this phone's own settings: text size and language"),
+    "web_manifest": Open("the web app manifest, for adding the site to a phone's home screen"),
     "campaigns:search": Open("searches published pages"),
     "api-v1:openapi-json": Open("the schema"),
     "api-v1:api-root": Open("the API's root: nothing is served there", is_served=False),
@@ -360,6 +365,8 @@ URLS: dict[str, Check | Open] = {
     "points:sorting_find": Check(Kind.SCORING, W, "round"),
     "points:sorting_household": Check(Kind.SCORING, W, "round_household"),
     "points:sorting_grade": _post(Kind.SCORING, W, "round"),
+    "points:sorting_undo": _post(Kind.SCORING, W, "sorting_check"),
+    "points:sorting_change": _post(Kind.SCORING, W, "sorting_check", grade="good"),
     "points:campaigns": Check(Kind.SCORING, W),
     "points:campaign_create": _post(Kind.SCORING, W),
     "points:campaign": Check(Kind.SCORING, W, "campaign"),
@@ -367,6 +374,7 @@ URLS: dict[str, Check | Open] = {
     "points:campaign_score": Check(Kind.SCORING, W, "campaign_household"),
     "points_claims:queue": Check(Kind.SCORING, A),
     "points_claims:decide": _post(Kind.SCORING, A, "claim"),
+    "points_claims:approve_all": _post(Kind.SCORING, A),
     "points:objection_answer": _post(Kind.OBJECTION, A, "objection"),
     "points:objection_create": _post(Kind.OBJECTION, W),
     "points:commendations": Check(Kind.COMMENDATION, R),
@@ -392,6 +400,7 @@ URLS: dict[str, Check | Open] = {
     "shops:counter_confirm": _post(Kind.COUNTER, W, "store"),
     "shops:counter_stock": Check(Kind.COUNTER, R, "store"),
     "shops:counter_settlement": Check(Kind.COUNTER, R, "store"),
+    "shops:counter_day": Check(Kind.COUNTER, R, "store"),
     "api-v1:counter_preview": Open("counter devices' own bearer tokens (tests/shops/test_api.py)"),
     "api-v1:counter_confirm": Open("counter devices' own bearer tokens (tests/shops/test_api.py)"),
     "shops:receipt": Check(Kind.REDEMPTION, R, "receipt", also="keeper"),
