@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from points.selectors import figures as points_figures
 from registry.selectors import households_by_village
-from supervision import selectors as supervision_selectors
-from supervision import selectors_figures as supervision_figures
+from supervision.selectors import figures as supervision_figures
+from supervision.selectors import inspections as supervision_inspections
 from upkeep.selectors import ServiceFigures, service_figures
 
 Fraction = tuple[Decimal, Decimal | None]
@@ -111,7 +111,7 @@ def inspection_score(*, start: datetime.date, end: datetime.date) -> dict[int, F
     """Mean score of the village's inspections on rounds planned in the period."""
     result: dict[int, list[Decimal]] = {}
     for district in _districts():
-        for row in supervision_selectors.inspection_scores(area=district, start=start, end=end):
+        for row in supervision_inspections.inspection_scores(area=district, start=start, end=end):
             total = result.setdefault(row.village_id, [Decimal(0), Decimal(0)])
             total[0] += row.score
             total[1] += 1
@@ -126,7 +126,7 @@ def relapses(*, start: datetime.date, end: datetime.date) -> dict[int, Fraction]
     high = datetime.datetime.combine(end, datetime.time.min, tzinfo=tz)
     result: dict[int, Fraction] = {}
     for district in _districts():
-        for village, count in supervision_selectors.relapses_by_village(
+        for village, count in supervision_inspections.relapses_by_village(
             area=district, start=low, end=high
         ).items():
             result[village] = (_d(count), None)

@@ -23,7 +23,7 @@ from assessment.periods import months_back, period_before, period_label
 from registry.models import Area, User
 from registry.permissions import Action, Kind, area_paths, may
 from registry.scoping import visible_to
-from supervision.selectors_figures import overdue_orders
+from supervision.selectors.workorders import overdue_orders
 
 TREND_MONTHS = 12
 OVERDUE_SHOWN = 10
@@ -205,7 +205,7 @@ def dashboard_get(*, user: User, area: Area, month: datetime.date) -> Dashboard:
         indicator = by_id.get(indicator_id)
         if indicator is not None and indicator.code in trends and value is not None:
             trends[indicator.code][position[starts_on]] = float(value)
-    overdue = overdue_orders(under_path=area.path)
+    overdue = overdue_orders(area=area)
     return Dashboard(
         area=area,
         overdue=list(overdue[:OVERDUE_SHOWN]),

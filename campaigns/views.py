@@ -18,7 +18,7 @@ from registry.params import safe_next
 from registry.permissions import Action, Kind, may
 from registry.scoping import visible_to
 from registry.selectors import household_list_for_villager
-from supervision.selectors import village_orders_public
+from supervision.selectors.workorders import village_orders_public
 
 
 def _villager_household(request: HttpRequest) -> Household:

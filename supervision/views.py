@@ -23,7 +23,6 @@ from registry.models import Area
 from registry.params import BadInput, id_param
 from registry.permissions import Action, Kind, may
 from registry.scoping import areas_visible_to, visible_to
-from supervision import selectors
 from supervision.exceptions import InspectionError, TallyError, WorkOrderError
 from supervision.models import (
     Category,
@@ -33,6 +32,7 @@ from supervision.models import (
     TallyReport,
     WorkOrder,
 )
+from supervision.selectors import inspections, tallies, workorders
 from supervision.services.deductions import work_order_household_deduct
 from supervision.services.exports import tally_totals_export, work_orders_export
 from supervision.services.inspections import inspection_item_record, round_plan
@@ -68,7 +68,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in {"", "active", *WorkOrder.Status.values}:
         status = ""
-    orders = selectors.work_order_list(
+    orders = workorders.work_order_list(
         user=request.user,
         status=status or None,
         category_id=_param_id(request.GET, "category"),
@@ -114,7 +114,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "supervision/overview.html",
         {
             "area": area,
-            "lines": selectors.work_order_overview(area=area),
+            "lines": workorders.work_order_overview(area=area),
             "statuses": WorkOrder.Status.choices,
         },
     )
@@ -124,7 +124,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def my_orders(request: HttpRequest) -> HttpResponse:
     """我的整改: the orders the user must act on: late, due soon, open, waiting for the check."""
     now = timezone.now()
-    orders = list(selectors.work_orders_to_act_on(user=request.user)[:300])
+    orders = list(workorders.work_orders_to_act_on(user=request.user)[:300])
     if not orders and not may(request.user, Kind.RECTIFICATION, Action.WRITE):
         raise Http404
     late = [o for o in orders if o.is_late(now)]
@@ -140,7 +140,7 @@ def my_orders(request: HttpRequest) -> HttpResponse:
 
 def _order(request: HttpRequest, pk: int) -> WorkOrder:
     try:
-        return selectors.work_order_get(user=request.user, pk=pk)
+        return workorders.work_order_get(user=request.user, pk=pk)
     except WorkOrder.DoesNotExist:
         raise Http404 from None
 
@@ -213,7 +213,7 @@ def _inspector(request: HttpRequest) -> None:
 def _round(request: HttpRequest, pk: int) -> Round:
     _inspector(request)
     found = (
-        selectors.round_list(user=request.user).filter(pk=pk).prefetch_related("villages").first()
+        inspections.round_list(user=request.user).filter(pk=pk).prefetch_related("villages").first()
     )
     if found is None:
         raise Http404
@@ -250,7 +250,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
         request,
         "supervision/rounds.html",
         {
-            "rounds": selectors.round_list(user=request.user)[:30],
+            "rounds": inspections.round_list(user=request.user)[:30],
             "planning": planning,
             "villages": areas.filter(level=Area.Level.VILLAGE),
             "today": timezone.localdate(),
@@ -264,7 +264,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(
         request,
         "supervision/round.html",
-        {"round": found, "villages": selectors.round_villages(round=found)},
+        {"round": found, "villages": inspections.round_villages(round=found)},
     )
 
 
@@ -281,9 +281,9 @@ def round_village(request: HttpRequest, pk: int, village: int) -> HttpResponse:
         {
             "round": found,
             "village": place,
-            "rows": selectors.round_village_sheet(round=found, village=place),
+            "rows": inspections.round_village_sheet(round=found, village=place),
             "new_key": lambda: uuid.uuid4().hex,
-            "liaison": selectors.liaison_get(village=place),
+            "liaison": inspections.liaison_get(village=place),
         },
     )
 
@@ -352,7 +352,7 @@ def _coordinate(value: str | None, limit: int) -> float | None:
 
 
 def _campaign(request: HttpRequest, pk: int) -> TallyCampaign:
-    found = next((c for c in selectors.tally_campaigns_for(user=request.user) if c.pk == pk), None)
+    found = next((c for c in tallies.tally_campaigns_for(user=request.user) if c.pk == pk), None)
     if found is None:
         raise Http404
     return found
@@ -361,7 +361,7 @@ def _campaign(request: HttpRequest, pk: int) -> TallyCampaign:
 @login_required
 def tally_list(request: HttpRequest) -> HttpResponse:
     """The campaigns the user reports, reviews or reads the totals of."""
-    campaigns = selectors.tally_campaigns_for(user=request.user)
+    campaigns = tallies.tally_campaigns_for(user=request.user)
     if not campaigns and not may(request.user, Kind.TALLY, Action.READ):
         raise Http404
     return TemplateResponse(
@@ -391,7 +391,7 @@ def tally_report(request: HttpRequest, pk: int) -> HttpResponse:
     replaces = None
     if replaces_id := _param_id(request.POST or request.GET, "replaces"):
         replaces = (
-            selectors.tally_report_list(
+            tallies.tally_report_list(
                 user=request.user, campaign=campaign, status=TallyReport.Status.SENT_BACK
             )
             .filter(pk=replaces_id)
@@ -439,7 +439,7 @@ def tally_report(request: HttpRequest, pk: int) -> HttpResponse:
             ).isoformat(),
             "key": request.POST.get("key") or uuid.uuid4().hex,
             "replaces": replaces,
-            "reports": selectors.tally_report_list(user=request.user, campaign=campaign)[:20],
+            "reports": tallies.tally_report_list(user=request.user, campaign=campaign)[:20],
         },
     )
 
@@ -450,7 +450,7 @@ def tally_review(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     if not may(request.user, Kind.TALLY, Action.APPROVE):
         raise Http404
-    reports = selectors.tally_report_list(
+    reports = tallies.tally_report_list(
         user=request.user,
         campaign=campaign,
         action=Action.APPROVE,
@@ -515,7 +515,7 @@ def tally_totals(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "campaign": campaign,
             "area": area,
-            "table": selectors.tally_totals(campaign=campaign, area=area),
+            "table": tallies.tally_totals(campaign=campaign, area=area),
             "may_review": may(request.user, Kind.TALLY, Action.APPROVE, area),
         },
     )

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from registry.models import Area, Household, User
 from upkeep.models import CheckRound, ServiceCoverage, ServiceOrder, Toilet
-from upkeep.services import (
+from upkeep.services.toilets import (
     check_round_create,
     contractor_team_create,
     contractor_team_member_add,
@@ -111,7 +111,7 @@ def _demo_orders(*, village: Area, contractor: User | None) -> int:
     """The demo villager's household (0001) has an emptying done and waiting for its rating; two
     neighbours asked for a repair and an emptying the team has still to do. Fixed keys: a rerun
     files nothing."""
-    from upkeep.services_orders import service_order_done, service_order_file
+    from upkeep.services.orders import service_order_done, service_order_file
 
     toilets = list(
         Toilet.objects.filter(village=village, household__isnull=False)

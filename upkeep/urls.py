@@ -1,6 +1,7 @@
 from django.urls import path
 
-from upkeep import views, views_orders
+from upkeep.views import orders as views_orders
+from upkeep.views import toilets as views
 
 app_name = "upkeep"
 

@@ -73,7 +73,7 @@ def tally_totals_export(*, user: User, campaign, area: Area) -> bytes:
     """A campaign's approved totals in ``area`` against the targets (by area below it, and by
     week) as a workbook. The caller has checked that ``user`` reads tallies in ``area``; the
     export is recorded against it."""
-    from supervision.selectors import tally_totals
+    from supervision.selectors.tallies import tally_totals
 
     if not may(user, Kind.TALLY, Action.READ, area):
         raise PermissionError("area not visible")

@@ -41,7 +41,7 @@ REMIND_BEFORE = dt.timedelta(days=1)
 MAKER_CHECKED = frozenset({"accept", "send_back"})
 # Sources whose orders are checked by someone the owning app authorises, not by a work order
 # checker: upkeep's service orders are accepted or sent back on the household's rating
-# (``upkeep.services_orders.service_order_rate``), so the system makes the check's move for it.
+# (``upkeep.services.orders.service_order_rate``), so the system makes the check's move for it.
 CHECKED_ELSEWHERE = frozenset({"upkeep"})
 
 

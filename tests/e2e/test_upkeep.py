@@ -11,7 +11,7 @@ from PIL import Image
 from tests.e2e.helpers import phone_page, sign_in_staff, sign_in_villager
 from tests.factories import Role, make_household, make_staff, make_tree
 from upkeep.models import ServiceOrder, Toilet
-from upkeep.services import contractor_team_create, contractor_team_member_add
+from upkeep.services.toilets import contractor_team_create, contractor_team_member_add
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

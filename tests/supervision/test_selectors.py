@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from supervision import selectors
 from supervision.models import AreaOrderCount, ChecklistItem, WorkOrder
+from supervision.selectors import inspections, workorders
 from supervision.services.inspections import inspection_item_record, round_plan
 from supervision.services.workorders import (
     work_order_check,
@@ -42,12 +42,12 @@ def test_overview_counts_follow_every_change(world):
     _order(world, "other_village")
     work_order_done(order=first, actor=world["committee"], photos=[photo_upload()])
     work_orders_escalate(now=T0 + dt.timedelta(days=30))  # the two still assigned are late
-    lines = {line.area.pk: line for line in selectors.work_order_overview(area=world["town"])}
+    lines = {line.area.pk: line for line in workorders.work_order_overview(area=world["town"])}
     mine = lines[world["village"].pk]
     assert mine.by_status == {"assigned": 1, "done": 1}
     assert (mine.total, mine.active, mine.overdue) == (2, 1, 1)
     assert lines[world["other_village"].pk].overdue == 1
-    (town,) = selectors.work_order_overview(area=world["district"])
+    (town,) = workorders.work_order_overview(area=world["district"])
     assert (town.total, town.overdue) == (3, 2)
     # The kept counts equal a count of the orders themselves.
     counted = WorkOrder.objects.filter(area__path__startswith=world["town"].path).count()
@@ -72,7 +72,7 @@ def test_work_orders_by_area_in_a_period(world):
         order=late, actor=world["committee"], photos=[photo_upload()], now=T0 + dt.timedelta(days=9)
     )
     _order(world, "other_village")
-    lines = selectors.work_orders_by_area(
+    lines = workorders.work_orders_by_area(
         area=world["town"],
         start=T0 - dt.timedelta(days=1),
         end=T0 + dt.timedelta(days=1),
@@ -84,7 +84,7 @@ def test_work_orders_by_area_in_a_period(world):
     assert str(mine.on_time_rate) == "50.0"
     other = by_village[world["other_village"].pk]
     assert (other.filed, other.late_now, other.on_time_rate) == (1, 1, None)
-    empty = selectors.work_orders_by_area(
+    empty = workorders.work_orders_by_area(
         area=world["town"], start=T0 + dt.timedelta(days=1), end=T0 + dt.timedelta(days=2)
     )
     assert all(line.filed == 0 for line in empty)
@@ -117,14 +117,14 @@ def test_scores_and_relapses_by_village(world):
         round=rounds[1], village=world["village"], item=item, is_pass=False,
         actor=world["inspector"], key="key-round-0002", photos=[photo_upload()], now=later,
     )  # fmt: skip
-    scores = selectors.inspection_scores(
+    scores = inspections.inspection_scores(
         area=world["town"], start=T0.date(), end=T0.date() + dt.timedelta(days=30)
     )
     assert [(s.round, str(s.score), s.failed) for s in scores] == [
         ("第0轮", "0.0", 1),
         ("第1轮", "0.0", 1),
     ]
-    relapses = selectors.relapses_by_village(
+    relapses = inspections.relapses_by_village(
         area=world["district"], start=T0, end=T0 + dt.timedelta(days=30)
     )
     assert relapses == {world["village"].pk: 1}

@@ -16,7 +16,7 @@ from outbox.models import Message
 from registry.models import Area, ExportRecord
 from supervision.exceptions import TallyError
 from supervision.models import Measure, TallyCampaign, TallyLine, TallyReport, TallyTarget
-from supervision.selectors import tally_totals
+from supervision.selectors.tallies import tally_totals
 from supervision.services.tallies import tally_report_review, tally_report_submit
 from tests.factories import Role, make_town, make_village
 from tests.points.factories import photo_upload

@@ -13,7 +13,7 @@ from tests.factories import MemberFactory, Role, make_household, make_staff, mak
 from upkeep.exceptions import UpkeepError
 from upkeep.models import Toilet, ToiletCheck
 from upkeep.selectors import emptying_interval_months, toilet_due_list, toilet_due_on
-from upkeep.services import (
+from upkeep.services.toilets import (
     IN_USE_RULE,
     check_round_create,
     contractor_team_create,

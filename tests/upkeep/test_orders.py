@@ -20,8 +20,7 @@ from tests.factories import Role, make_household, make_staff, make_tree
 from upkeep.exceptions import UpkeepError
 from upkeep.models import ServiceOrder, Toilet
 from upkeep.selectors import household_upkeep_get, service_figures
-from upkeep.services import contractor_team_create, contractor_team_member_add
-from upkeep.services_orders import (
+from upkeep.services.orders import (
     service_order_accept,
     service_order_dispatch,
     service_order_done,
@@ -30,6 +29,7 @@ from upkeep.services_orders import (
     service_order_request,
     service_orders_file_for,
 )
+from upkeep.services.toilets import contractor_team_create, contractor_team_member_add
 from upkeep.statements import contractor_statement
 
 pytestmark = pytest.mark.django_db

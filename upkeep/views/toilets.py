@@ -32,7 +32,7 @@ from upkeep.exceptions import UpkeepError
 from upkeep.importing import toilet_export, toilet_import_apply, toilet_import_check
 from upkeep.models import CheckRound, Toilet, ToiletCheck, ToiletImport
 from upkeep.selectors import service_teams, teams_of_contractor, toilet_due_list, toilet_list
-from upkeep.services import check_round_create, toilet_check_record
+from upkeep.services.toilets import check_round_create, toilet_check_record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STICKER = "toilet"

@@ -40,7 +40,7 @@ from supervision.services.workorders import (
 from upkeep.exceptions import UpkeepError
 from upkeep.models import ServiceOrder, Toilet
 from upkeep.selectors import team_for_village
-from upkeep.services import toilet_emptied
+from upkeep.services.toilets import toilet_emptied
 
 Status = WorkOrder.Status
 SOURCE = "upkeep"
@@ -61,7 +61,7 @@ def _wrap(error: WorkOrderError) -> UpkeepError:
 
 def service_category(*, kind: str) -> Category:
     """The work order category of a kind of service (created the first time it is needed)."""
-    code, name, days = CATEGORIES[kind]
+    code, name, days = CATEGORIES[ServiceOrder.Kind(kind)]
     category, _created = Category.objects.get_or_create(
         code=code, defaults={"name": name, "source": SOURCE, "days": days}
     )
@@ -148,7 +148,7 @@ def service_order_file(
                 category=service_category(kind=kind),
                 area=toilet.village,
                 household=toilet.household,
-                title=f"{TITLES[kind]} · {toilet.village.name} {_toilet_label(toilet)}",
+                title=f"{TITLES[ServiceOrder.Kind(kind)]} · {toilet.village.name} {_toilet_label(toilet)}",
                 description=note.strip()[:500],
                 actor=None,  # authorised by the caller: the household, its committee, the town
                 assignee_team=team,
@@ -173,7 +173,8 @@ def service_order_file(
 
 
 def _toilet_label(toilet: Toilet) -> str:
-    return toilet.household.number if toilet.household_id else toilet.name
+    household = toilet.household if toilet.household_id else None
+    return household.number if household is not None else toilet.name
 
 
 def service_orders_file_for(
@@ -288,11 +289,12 @@ def service_order_done(
         locked.save()
         if locked.kind == ServiceOrder.Kind.EMPTYING:
             toilet_emptied(toilet=locked.toilet, on=timezone.localdate(now))
-        if locked.toilet.household_id is not None:
+        household = locked.toilet.household if locked.toilet.household_id else None
+        if household is not None:
             message_send(
                 template="upkeep.rate",
                 data={"service": str(locked.get_kind_display()), "order": locked.order_id},
-                households=[locked.toilet.household],
+                households=[household],
                 event_key=f"upkeep-rate:{locked.order_id}:{locked.order.times_reopened}:"
                 f"{locked.times_dissatisfied}",
             )

@@ -35,7 +35,7 @@ from upkeep.selectors import (
     service_order_get,
     service_order_list,
 )
-from upkeep.services_orders import (
+from upkeep.services.orders import (
     service_order_accept,
     service_order_dispatch,
     service_order_done,

@@ -1,10 +1,9 @@
 """Set-based reads of the work orders for the assessment platform: one grouped query per
-question, every village at once (``{village id: {name: number}}``), and the overdue orders of an
-area for the dashboards. Orders filed on a village group or a household count for its village."""
+question, every village at once (``{village id: {name: number}}``). Orders filed on a village group or a household count for its village."""
 
 import datetime
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from registry.models import Area
@@ -50,18 +49,3 @@ def rectification_by_village(*, start: datetime.date, end: datetime.date) -> dic
         .order_by()
     )
     return _village_of({row.pop("area__path"): row for row in rows})
-
-
-def overdue_orders(*, under_path: str, now: datetime.datetime | None = None) -> QuerySet:
-    """Orders under an area that someone must still act on and whose deadline has passed,
-    the most overdue first (slice it; the count is ``.count()``)."""
-    now = now or timezone.now()
-    return (
-        WorkOrder.objects.filter(
-            area__path__startswith=under_path,
-            status__in=WorkOrder.ACTIVE,
-            deadline_at__lte=now,
-        )
-        .select_related("area", "category")
-        .order_by("deadline_at", "pk")
-    )

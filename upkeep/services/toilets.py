@@ -172,7 +172,7 @@ def toilet_check_record(
         if result == ToiletCheck.Result.FINE and toilet.household_id is not None:
             _claim_in_use_points(actor=actor, check=check)
         elif result == ToiletCheck.Result.PROBLEM and check.work_order_id is None:
-            from upkeep.services_orders import service_order_file
+            from upkeep.services.orders import service_order_file
 
             service = service_order_file(
                 toilet=toilet,

@@ -1,0 +1,2 @@
+"""Reads of supervision by topic: work orders, inspections, campaign tallies, and the
+set-based figures the assessment platform reads."""

@@ -1,0 +1,1 @@
+"""Phone pages of upkeep: the register, stickers, due list, check rounds (toilets); service orders (orders)."""
