@@ -219,6 +219,39 @@ def _household_messages_insert(
 
 
 @dataclass(frozen=True)
+class HouseholdNotice:
+    """A message to one household that its event's writer puts into the event's own statement
+    (``points_award(notice=…)``): message_send's ``template``, ``data``, ``event_key`` and
+    ``heads_only`` for the event's household."""
+
+    template: str
+    data: dict
+    event_key: str = ""
+    heads_only: bool = False
+
+    def call(self, household_id: int) -> "HouseholdMessageCall | None":
+        """The notice as SQL for the event's statement (see household_message_call)."""
+        return household_message_call(
+            template=self.template,
+            data=self.data,
+            sql_data={},
+            household_id=household_id,
+            heads_only=self.heads_only,
+            event_key=self.event_key,
+        )
+
+    def send(self, household: Household) -> int:
+        """The notice through message_send, for when no call can be made (WeChat is on)."""
+        return message_send(
+            template=self.template,
+            data=self.data,
+            households=[household],
+            heads_only=self.heads_only,
+            event_key=self.event_key,
+        )
+
+
+@dataclass(frozen=True)
 class HouseholdMessageCall:
     """``sql``: a call of the household write, to be run in a caller's own statement (FROM
     ``sql`` AS alias: one row of written, delivery_ids), with its ``params`` (``%s`` style)."""
@@ -249,11 +282,12 @@ def household_message_call(
     spec = CATALOGUE[template]
     data = {key: _masked(value) for key, value in data.items()}
     extra = ", ".join(f"'{key}', {expression}" for key, expression in sql_data.items())
+    data_sql = "%s::jsonb || jsonb_build_object(" + extra + ")" if extra else "%s::jsonb"
     return HouseholdMessageCall(
         sql=(
-            "meijia_outbox_household_messages(%s, %s::jsonb || jsonb_build_object("
-            + extra
-            + "), %s, %s, ARRAY[%s]::bigint[], %s, %s, %s, %s)"
+            "meijia_outbox_household_messages(%s, "
+            + data_sql
+            + ", %s, %s, ARRAY[%s]::bigint[], %s, %s, %s, %s)"
         ),
         params=[
             template,

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outbox.services import message_send
+from outbox.services import HouseholdNotice, message_send
 from points.exceptions import ScoringError
 from points.models import Account, EarningRule, EarningRuleVersion, PointsClaim
 from points.selectors.rules import local_today, rule_for
@@ -221,6 +221,12 @@ def _pay(*, claim: PointsClaim, approver: User | None, status: str, note: str) -
             "rule_code": version.rule.code,
             "rule_version": version.version,
             "occurred_on": claim.occurred_on,
+            # The household's message, in the ledger's own statement.
+            "notice": HouseholdNotice(
+                template="points.approved" if amount > 0 else "points.deducted",
+                data={"points": abs(amount), "reason": claim.reason},
+                event_key=f"claim:{claim.pk}",
+            ),
         }
         if amount > 0:
             entry = points_award(amount=amount, **common)
@@ -236,13 +242,6 @@ def _pay(*, claim: PointsClaim, approver: User | None, status: str, note: str) -
         claim.save(
             update_fields=["status", "decided_by", "decided_at", "decision_note", "transaction"]
         )
-        if amount:
-            message_send(
-                template="points.approved" if amount > 0 else "points.deducted",
-                data={"points": abs(amount), "reason": claim.reason},
-                households=[household],
-                event_key=f"claim:{claim.pk}",
-            )
     return claim
 
 

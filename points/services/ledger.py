@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from outbox.services import HouseholdNotice, household_messages_written
 from points.exceptions import LedgerError
 from points.models import Account, LedgerTransaction
 from registry.models import Area, Household, User
@@ -96,11 +97,28 @@ def _district_of(household: Household) -> Area:
 # points/sql/ledger_record_v1.sql (loaded by migration 0009): key lookup, household locks, the
 # reversal and balance checks, the transaction, its postings with the hash chain and the cached
 # balances, in one call.
-_SQL_RECORD = (
-    "SELECT transaction_id, is_new, refusal, refusal_balance, household_accounts, "
-    "household_balances FROM meijia_ledger_record("
+_SQL_RECORD_CALL = (
+    "meijia_ledger_record("
     "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
+_SQL_RECORD = (
+    "SELECT transaction_id, is_new, refusal, refusal_balance, NULL FROM "  # noqa: S608 - our own SQL
+    + _SQL_RECORD_CALL
+)
+
+
+def _sql_record_and_notice(notice_sql: str) -> str:
+    """The ledger's call and, only when it recorded a new transaction, the household's message
+    in the same statement (one round trip; the outbox's parameters come first). CASE runs the
+    outbox's call only then, as the counter's confirmation does."""
+    return (
+        "SELECT r.transaction_id, r.is_new, r.refusal, r.refusal_balance, "  # noqa: S608 - our own SQL
+        "CASE WHEN r.is_new AND r.refusal IS NULL THEN (SELECT o.delivery_ids FROM "
+        + notice_sql
+        + " AS o) END FROM "
+        + _SQL_RECORD_CALL
+        + " AS r"
+    )
 
 
 def ledger_refusal(code: str, *, balance: int | None = None) -> LedgerError:
@@ -142,11 +160,14 @@ def _post(
     rule_version: int | None = None,
     reverses: LedgerTransaction | None = None,
     occurred_on: dt.date | None = None,
+    notice: HouseholdNotice | None = None,
 ) -> LedgerTransaction:
     """Call the ledger's function once and turn its answer into a transaction or a LedgerError.
 
     Legs are given either as ``legs`` (accounts and amounts) or as ``household`` receiving
-    ``amount`` from the ``counter`` account ({"kind", "area" or "store_id"}).
+    ``amount`` from the ``counter`` account ({"kind", "area" or "store_id"}). ``notice`` (only
+    with ``household``): the household's message, written in the same statement when the
+    transaction is new (not for a retry, not on a refusal).
     """
     now = timezone.now()
     occurred_on = occurred_on or timezone.localdate(now)
@@ -173,11 +194,17 @@ def _post(
         occurred_on,
         now,
     ]
+    call = notice.call(household.pk) if notice is not None and household is not None else None
+    sql, params = (
+        (_SQL_RECORD, params)
+        if call is None
+        else (_sql_record_and_notice(call.sql), call.params + params)
+    )
     # The caller's open transaction as it is (no savepoint, as the module's docstring says), or a
     # new one when there is none.
     with transaction.atomic(savepoint=False), prepared_cursor() as cursor:
         try:
-            cursor.execute(_SQL_RECORD, params)
+            cursor.execute(sql, params)
         except IntegrityError as error:
             # Only a key or reversal raced without a shared household lock clashes here; any
             # other integrity error (a constraint the function's checks should have kept)
@@ -185,7 +212,12 @@ def _post(
             if not _is_unique_clash(error):
                 raise
             raise LedgerError("already_recorded", _("This change was already recorded.")) from error
-        transaction_id, is_new, refusal, refusal_balance, _accounts, _balances = cursor.fetchone()
+        transaction_id, is_new, refusal, refusal_balance, deliveries = cursor.fetchone()
+        if refusal is None and is_new and notice is not None and household is not None:
+            if call is None:  # WeChat is on: message_send's general path
+                notice.send(household)
+            else:
+                household_messages_written(delivery_ids=deliveries)
     if refusal is not None:
         raise ledger_refusal(refusal, balance=refusal_balance)
     if not is_new:  # a retry: the first call's transaction
@@ -272,6 +304,7 @@ def _pool_move(
     rule_code: str = "",
     rule_version: int | None = None,
     occurred_on: dt.date | None = None,
+    notice: HouseholdNotice | None = None,
 ) -> LedgerTransaction:
     """The one body of awards, deductions and adjustments: ``amount`` (signed) between the
     funding area's pool (default: the district's) and the household."""
@@ -288,6 +321,7 @@ def _pool_move(
         rule_code=rule_code,
         rule_version=rule_version,
         occurred_on=occurred_on,
+        notice=notice,
     )
 
 
@@ -304,9 +338,12 @@ def points_award(
     rule_code: str = "",
     rule_version: int | None = None,
     occurred_on: dt.date | None = None,
+    notice: HouseholdNotice | None = None,
 ) -> LedgerTransaction:
     """Move points from the funding area's pool (default: the district's) to the household.
-    ``occurred_on``: the day of the event the points are for (the caps count by it)."""
+    ``occurred_on``: the day of the event the points are for (the caps count by it).
+    ``notice``: the household's message of it, written in the ledger's own statement (one round
+    trip) when the award is new."""
     if amount <= 0:
         raise ValueError("an award is positive")
     return _pool_move(
@@ -322,6 +359,7 @@ def points_award(
         rule_code=rule_code,
         rule_version=rule_version,
         occurred_on=occurred_on,
+        notice=notice,
     )
 
 
@@ -463,8 +501,10 @@ def points_deduct(
     rule_code: str = "",
     rule_version: int | None = None,
     occurred_on: dt.date | None = None,
+    notice: HouseholdNotice | None = None,
 ) -> LedgerTransaction:
-    """A deduction under a rule: points go back to the pool, never below zero (refused)."""
+    """A deduction under a rule: points go back to the pool, never below zero (refused).
+    ``notice``: as for points_award."""
     if amount <= 0:
         raise ValueError("a deduction is given as a positive amount")
     return _pool_move(
@@ -480,4 +520,5 @@ def points_deduct(
         rule_code=rule_code,
         rule_version=rule_version,
         occurred_on=occurred_on,
+        notice=notice,
     )

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outbox.services import message_send
+from outbox.services import HouseholdNotice, message_send
 from points.exceptions import ScoringError
 from points.models import (
     AppraisalCampaign,
@@ -161,19 +161,15 @@ def _award_result(result_id: int) -> bool:
             actor=result.campaign.verified_by,
             approver=result.campaign.verified_by,
             source=Source(type="appraisal_result", id=result.pk),
+            notice=HouseholdNotice(
+                template="points.published",
+                data={"title": f"{result.campaign.title} {level.name}", "points": result.points},
+                event_key=f"appraisal:{result.pk}",
+            ),
         )
         result.transaction = entry
         result.awarded_at = timezone.now()
         result.save(update_fields=["transaction", "awarded_at"])
-        message_send(
-            template="points.published",
-            data={
-                "title": f"{result.campaign.title} {level.name}",
-                "points": result.points,
-            },
-            households=[result.household],
-            event_key=f"appraisal:{result.pk}",
-        )
     return True
 
 
@@ -198,17 +194,16 @@ def _award_commendation(commendation_id: int) -> bool:
             source=Source(type="commendation", id=item.pk),
             rule_code=item.rule_version.rule.code if item.rule_version else "",
             rule_version=item.rule_version.version if item.rule_version else None,
+            notice=HouseholdNotice(
+                template="points.published",
+                data={"title": str(item.get_title_display()), "points": item.points},
+                event_key=f"commendation:{item.pk}",
+            ),
         )
         item.transaction = entry
         item.status = Commendation.Status.AWARDED
         item.awarded_at = timezone.now()
         item.save(update_fields=["transaction", "status", "awarded_at"])
-        message_send(
-            template="points.published",
-            data={"title": str(item.get_title_display()), "points": item.points},
-            households=[item.household],
-            event_key=f"commendation:{item.pk}",
-        )
     return True
 
 

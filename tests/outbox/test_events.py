@@ -157,3 +157,61 @@ def test_the_notice_page_previews_the_count_before_sending(client, village_world
     assert Message.objects.filter(template="notice.area").count() == 1
     client.force_login(village_world["recorder"])
     assert client.get(url).status_code in (302, 403)
+
+
+def test_the_ledgers_notice_is_written_in_its_statement_once_and_never_on_a_refusal(
+    village_world, django_assert_num_queries
+):
+    """points_award(notice=…) writes the household's message in the ledger's own statement:
+    one statement for both; a retry of the same key and a refused deduction write none."""
+    from outbox.services import HouseholdNotice
+    from points.exceptions import LedgerError
+    from points.services.ledger import household_account, points_award, points_deduct
+
+    world = village_world
+    household = world["household"]
+    household_account(household)
+    household.village.get_root()  # the pool's district, looked up before counting
+
+    def notice(key):
+        return HouseholdNotice(
+            template="points.approved", data={"points": 4, "reason": "扫院子"}, event_key=key
+        )
+
+    award = {"household": household, "reason": "扫院子", "actor": None}
+    # The district's look-up, the ledger's statement with the message (in a transaction of its
+    # own: BEGIN and COMMIT are not counted).
+    with django_assert_num_queries(2):
+        points_award(amount=4, idempotency_key="n1", notice=notice("n1"), **award)
+    message = Message.objects.get()
+    assert (message.user, message.data, message.event_key) == (
+        world["villager"],
+        {"points": 4, "reason": "扫院子"},
+        "n1",
+    )
+    assert list(message.deliveries.values_list("channel", "state")) == [("sms", "pending")]
+    # A retry returns the first transaction and writes no second message.
+    points_award(amount=4, idempotency_key="n1", notice=notice("n1-again"), **award)
+    # A refusal (more points than the household has) writes none either.
+    with pytest.raises(LedgerError):
+        points_deduct(amount=99, idempotency_key="n2", notice=notice("n2"), **award)
+    assert list(Message.objects.values_list("event_key", flat=True)) == ["n1"]
+
+
+def test_the_ledgers_notice_goes_the_general_way_when_wechat_is_on(village_world, settings):
+    from outbox.services import HouseholdNotice
+    from points.services import points_award
+
+    settings.WEIXIN_APP_ID, settings.WEIXIN_APP_SECRET = "wx-app", "wx-secret"
+    settings.WEIXIN_NOTICE_TEMPLATE_ID = "tpl"
+    points_award(
+        household=village_world["household"],
+        amount=3,
+        reason="扫院子",
+        idempotency_key="w1",
+        actor=None,
+        notice=HouseholdNotice(
+            template="points.approved", data={"points": 3, "reason": "扫院子"}, event_key="w1"
+        ),
+    )
+    assert Message.objects.get().event_key == "w1"
