@@ -109,6 +109,30 @@ Inconclusive: at that load the ratios swing either way (the trivial view itself 
 and the p99 target cannot be judged. Re-run on an idle machine before deciding whether the target
 (0.40 of pgbench at 1/4/16, p99 under 100 ms at 16) is met.
 
+Re-measured 2026-12-03 15:33 UTC on the idle machine (load average 0.7 before the run), main at
+ac33b49, same settings (``--seconds 4``):
+
+    case     clients  redeem/s  p50 ms  p99 ms  trivial/s  pgbench/s  ÷pgbench  1-trip/s  ÷pgbench
+    spread         1      81.4    11.8    20.4      655.7      188.3      0.43     160.2      0.85
+    spread         4     186.7    21.2    41.9     1770.4     1257.5      0.15     355.3      0.28
+    spread        16     204.3    74.3   160.8     2175.9     1358.4      0.15     516.9      0.38
+    hot            1     108.5     9.0    13.1     1010.0      367.0      0.30     200.2      0.55
+    hot            4     163.3    23.7    40.9     1908.3      542.3      0.30     427.9      0.79
+    hot           16     161.3    88.3   276.1     1589.3      358.6      0.45     328.5      0.92
+    books: 0 balances differ from their postings, 0 items from their moves
+
+and with ``--workers 2 --threads 8`` right after: spread 0.23/0.14/0.18, hot 0.49/0.20/0.39,
+1-trip spread 0.49/0.32/0.36 (pgbench itself swung from 174 to 1,285/s between cases: this
+machine's neighbours are loud). The CPU a request costs, measured in one process through Django's
+test client (500 requests each, 500 households; the client's own share is in every figure):
+a confirmation 5.3-5.7 ms, the 1-trip probe 1.7-1.9 ms, the trivial view 0.3-0.4 ms. At 16
+clients the two cores are the limit: 0.40 of pgbench's 1,300-2,100/s is 520-830 redemptions/s,
+1.2-1.9 ms of CPU each for Python and PostgreSQL together, less than the 1-trip probe's Python
+alone. The target is out of reach for any request that goes through Django on this machine, the
+one-round-trip shape included; closing the rest of the gap to the probe (the receipt's lines and
+the low-stock alerts in the function's answer, no BEGIN/COMMIT round trips, the household read
+inside the function) would bring spread at 4 and 16 clients to the probe's 0.28-0.38 at best.
+
 Before (2026-11-23 22:41 UTC, idle machine, 10 statements, Python write path beside SQLite's):
 spread 177.6/316.8/286.3 redemptions/s at 1/4/16 clients (0.22/0.23/0.21 of pgbench, p99 at 16
 clients 115.5 ms), hot 160.6/210.2/193.5 (0.20/0.29/0.39); the 1-trip probe 0.41-0.45 spread.
