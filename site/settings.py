@@ -388,6 +388,9 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 LOCALE_PATHS = [SITE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+# The work desk's account page offers these (by default every zone the system knows, which on
+# Debian includes "localtime", a name browsers refuse: the page's script failed on it).
+WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
 USE_I18N = True
 USE_TZ = True
 

@@ -18,6 +18,7 @@ from wagtail.models import Site
 from wagtail.views import serve as wagtail_serve
 
 from campaigns.models import DistrictHomePage
+from campaigns.models.pages import work_start
 from points.selectors.ledger import (
     household_history_list,
     household_pending_points,
@@ -28,7 +29,7 @@ from points.selectors.scoring import postings_with_evidence
 from points.services.expiry import household_expiry_get
 from registry.params import safe_next
 from registry.selectors import household_get, household_list_for_villager
-from shops.selectors import redemption_lines_by_transaction, store_list_for_shopkeeper
+from shops.selectors import redemption_lines_by_transaction
 from upkeep.selectors import household_upkeep_get
 
 TEXT_COOKIE_AGE = 60 * 60 * 24 * 365 * 2
@@ -47,10 +48,9 @@ def home(request: HttpRequest) -> HttpResponse:
         is_staff_member = request.user.has_perm("wagtailadmin.access_admin")
         if len(households) == 1 and not is_staff_member:
             return redirect("household", pk=households[0].pk)
-        if is_staff_member and not households:
-            return redirect("wagtailadmin_home")
-        if not households and store_list_for_shopkeeper(user=request.user).exists():
-            return redirect("shops:counter_home")
+        start = work_start(request.user, households=households)
+        if start is not None:
+            return redirect(start)
     return render(
         request,
         "meijia/home.html",

@@ -303,10 +303,9 @@ class DistrictHomePage(SectionPage):
         if request.user.is_authenticated:
             households = list(household_list_for_villager(user=request.user))
             is_staff_member = request.user.has_perm("wagtailadmin.access_admin")
-            if is_staff_member and not households:
-                return redirect("wagtailadmin_home")
-            if not households and _is_shopkeeper(request.user):
-                return redirect("shops:counter_home")
+            start = work_start(request.user, households=households)
+            if start is not None:
+                return redirect(start)
             request.meijia_households = households
             request.meijia_is_staff_member = is_staff_member
         return super().serve(request, *args, **kwargs)
@@ -359,9 +358,19 @@ class DistrictHomePage(SectionPage):
         }
 
 
-def _is_shopkeeper(user) -> bool:
-    """A shopkeeper without a household lands at their counter, as before the site had pages."""
-    return store_list_for_shopkeeper(user=user).exists()
+def work_start(user, *, households: list) -> str | None:
+    """Where a signed-in person with no household of their own starts at "/": staff at the work
+    desk, a shopkeeper at the counter, a contractor at the team's work list; None for a
+    villager (their own home) and for anyone with none of these."""
+    if households:
+        return None
+    if user.has_perm("wagtailadmin.access_admin"):
+        return "wagtailadmin_home"
+    if store_list_for_shopkeeper(user=user).exists():
+        return "shops:counter_home"
+    if may(user, Kind.SERVICE_WORK, Action.READ):
+        return "upkeep:work"
+    return None
 
 
 class TownSectionPage(SectionPage):

@@ -119,6 +119,7 @@ def world(settings, tmp_path):
         "receipt": redemption.redemption.receipt_number,
         "lesson": lesson,
         "class_page": class_page,
+        "committee": committee,
     }
 
 
@@ -211,3 +212,32 @@ def test_counter_pages_fit_a_360px_phone_in_both_text_sizes(
             _check(counter, screenshot, f"counter-{name}-{mode}", villager=False, problems=problems)
     counter.context.close()
     assert not problems, _report(problems, "counter")
+
+
+def test_committee_phone_pages_are_no_wider_than_a_360px_phone(
+    world, browser, live_server, screenshot
+):
+    """What a committee member opens on the phone in the village (scoring, appraisals with
+    their new-appraisal form, work orders, toilets): nothing sticks out to the right. (Their
+    pages are not held to the villager's 16 px text.)"""
+    page = phone_page(browser, live_server.url)
+    problems: dict = {}
+    try:
+        sign_in_staff(page, world["committee"].username)
+        for name, url in [
+            ("committee-sorting", "/scoring/sorting/"),
+            ("committee-appraisals", "/scoring/appraisals/"),
+            ("committee-commendations", "/scoring/commendations/"),
+            ("committee-publicity", "/scoring/publicity/"),
+            ("committee-orders", "/supervision/orders/"),
+            ("committee-mine", "/supervision/mine/"),
+            ("committee-toilets", "/upkeep/toilets/"),
+            ("committee-upkeep-orders", "/upkeep/orders/"),
+        ]:
+            response = page.goto(url)
+            assert response.status == 200, (name, url, response.status)
+            _check(page, screenshot, name, villager=False, problems=problems)
+    finally:
+        page.context.close()
+    wide = {where: items for where, items in problems.items() if where.endswith(": wide")}
+    assert not wide, _report(wide, "committee")

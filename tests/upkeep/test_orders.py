@@ -314,3 +314,17 @@ def test_the_assessment_indicators_count_what_the_orders_say(world):
     # A period before the orders has none of them.
     earlier = start - datetime.timedelta(days=30)
     assert COMPUTED["aftercare_within_deadline"](start=earlier, end=start) == {}
+
+
+@pytest.mark.parametrize("with_site", [False, True], ids=["no-campaign-site", "campaign-site"])
+def test_a_contractor_signing_in_lands_on_the_teams_work_list(client, world, with_site):
+    """A contractor has no household and no work desk: "/" sends them to their team's orders
+    (with the district's campaign site as "/" too, not to its 'number not registered' note)."""
+    if with_site:
+        from tests.campaigns.factories import make_site
+
+        make_site(world)
+    client.force_login(world["worker"])
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == reverse("upkeep:work")
+    assert response.status_code == 200
