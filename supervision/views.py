@@ -8,6 +8,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -42,6 +43,7 @@ from supervision.transitions import EVENT_LABELS, TRANSITIONS, transitions_from
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DUE_SOON = dt.timedelta(days=2)
+ORDERS_PAGE_SIZE = 50
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -81,18 +83,21 @@ def order_list(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(content, content_type=XLSX)
         response["Content-Disposition"] = content_disposition_header(True, f"{name}.xlsx")
         return response
-    page = orders[:200]
+    page = Paginator(orders, ORDERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    kept = request.GET.copy()
+    kept.pop("page", None)
     return TemplateResponse(
         request,
         "supervision/orders.html",
         {
             "orders": page,
+            "page": page,
             "villages": villages,
             "categories": Category.objects.filter(is_active=True),
             "statuses": WorkOrder.Status.choices,
             "chosen": request.GET,
             "now": timezone.now(),
-            "query": request.GET.urlencode(),
+            "query": kept.urlencode(),
         },
     )
 
