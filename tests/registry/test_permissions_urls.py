@@ -592,3 +592,152 @@ def test_staff_see_no_household_data_through_the_api(world):
         for tail in ("points", "rules", "history"):
             url = f"/api/v1/households/{own.pk}/{tail}"
             assert client.get(url, **headers).status_code == 404, (login, tail)
+
+
+# --- The newer apps: nobody without their roles gets in -----------------------------------------
+
+# supervision, upkeep and assessment are not in the table above yet (their URLs would need the
+# contractor's login and their own targets). Until they are, every one of their URLs is requested
+# here, by GET and by POST, as the logins that hold none of their roles, for a real object of the
+# demo (one that is not the villager's own): each must be refused.
+LATER_APPS = ("supervision", "upkeep", "assessment")
+OUTSIDERS = ("anonymous", "villager", "shop", "editor")
+LATER_OPEN = {"upkeep:sticker": "a toilet's sticker opens its public page (tests/upkeep)"}
+
+
+def _later_url_names() -> dict[str, str]:
+    """{URL name: its route} for every URL of the newer apps."""
+    found = {}
+
+    def walk(resolver, namespace="", route=""):
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                walk(
+                    pattern,
+                    namespace + (f"{pattern.namespace}:" if pattern.namespace else ""),
+                    route + str(pattern.pattern),
+                )
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                view = getattr(pattern.callback, "view_class", pattern.callback)
+                module = getattr(view, "__module__", "") or ""
+                if module.split(".")[0] in LATER_APPS:
+                    found[namespace + pattern.name] = route + str(pattern.pattern)
+
+    walk(get_resolver())
+    return found
+
+
+def _later_args(world, name: str, route: str) -> tuple:
+    """A demo object for each argument of the URL: not the villager's own."""
+    from assessment.models import EnteredFigure, RankingList
+    from supervision.models import (
+        ChecklistItem,
+        Liaison,
+        Measure,
+        Round,
+        TallyCampaign,
+        TallyReport,
+        TallyTarget,
+        Team,
+        WorkOrder,
+    )
+    from upkeep.models import CheckRound, ServiceOrder, Toilet, ToiletCheck, ToiletImport
+
+    own = world["own"]
+    if "<int:area_id>" in route:
+        return (world["village"].pk,)
+    models = {
+        "supervision:order": WorkOrder,
+        "supervision:order_move": WorkOrder,
+        "supervision:order_deduct": WorkOrder,
+        "supervision:round": Round,
+        "supervision:round_village": Round,
+        "supervision:round_record": Round,
+        "supervision:tally_report": TallyCampaign,
+        "supervision:tally_review": TallyCampaign,
+        "supervision:tally_totals": TallyCampaign,
+        "supervision:tally_review_post": TallyReport,
+        "supervision_checklist:edit": ChecklistItem,
+        "supervision_liaisons:edit": Liaison,
+        "supervision_tally_campaigns:edit": TallyCampaign,
+        "supervision_tally_measures:edit": Measure,
+        "supervision_tally_targets:edit": TallyTarget,
+        "supervision_teams:edit": Team,
+        "upkeep:toilet": Toilet,
+        "upkeep:ask": Toilet,
+        "upkeep:import_detail": ToiletImport,
+        "upkeep:import_confirm": ToiletImport,
+        "upkeep:round": CheckRound,
+        "upkeep:check_record": ToiletCheck,
+        "upkeep:order": ServiceOrder,
+        "upkeep:rate": ServiceOrder,
+        "upkeep:dispatch": ServiceOrder,
+        "upkeep:work_step": ServiceOrder,
+        "assessment:entry": EnteredFigure,
+        "assessment:entry_decide": EnteredFigure,
+        "assessment:list": RankingList,
+        "assessment:list_approve": RankingList,
+    }
+    model = models[name]
+    objects = model.objects.order_by("pk")
+    if model is Toilet:
+        objects = objects.exclude(household=own)
+    if model is ServiceOrder:
+        objects = objects.exclude(toilet__household=own)
+    if model is ToiletImport and not objects.exists():
+        ToiletImport.objects.create(
+            village=world["village"],
+            file="toilet-imports/demo.xlsx",
+            original_name="改厕台账.xlsx",
+            status=ToiletImport.Status.READY,
+            created_by=world["logins"]["admin"],
+        )
+    if model is ServiceOrder and not objects.exists():
+        from upkeep.services.orders import service_order_file
+
+        toilet = (
+            Toilet.objects.exclude(household=own)
+            .filter(status=Toilet.Status.IN_USE)
+            .exclude(type=Toilet.Type.SEWER)
+            .order_by("pk")
+            .first()
+        )
+        service_order_file(
+            toilet=toilet,
+            kind=ServiceOrder.Kind.REPAIR,
+            channel=ServiceOrder.Channel.PHONE,
+            requested_by=None,
+            key="matrix:repair",
+        )
+    found = objects.first()
+    assert found is not None, f"the demo has no {model.__name__} for {name}"
+    return (found.pk, world["village"].pk) if "<int:village>" in route else (found.pk,)
+
+
+def test_the_newer_apps_urls_are_all_checked_here():
+    names = set(_later_url_names())
+    assert len(names) > 60, names  # the walk found them
+    assert not names & set(URLS), "listed in the table above: take them out of LATER_APPS"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(_later_url_names()))
+def test_the_newer_apps_refuse_whoever_holds_none_of_their_roles(world, name):
+    if name in LATER_OPEN:
+        return
+    route = _later_url_names()[name]
+    wrong = []
+    with transaction.atomic():
+        args = _later_args(world, name, route) if "<" in route else ()
+        url = reverse(name, args=args)
+        for login in OUTSIDERS:
+            for method in ("get", "post"):
+                client = Client()
+                if login != "anonymous":
+                    client.force_login(world["logins"][login])
+                response = getattr(client, method)(url)
+                assert response.status_code < 500, (login, method, response.status_code)
+                if not _is_refusal(response):
+                    wrong.append(f"{login} {method.upper()}: {response.status_code}")
+        transaction.set_rollback(True)
+    assert wrong == [], f"{url}: {wrong}"
