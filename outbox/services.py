@@ -259,6 +259,12 @@ class HouseholdMessageCall:
     sql: str
     params: list
 
+    def column(self, *, when: str) -> str:
+        """A column for the caller's SELECT list: the deliveries' ids, the call made only when
+        ``when`` (SQL over the event's own row: new, not refused) holds. CASE runs it only then;
+        a lateral join's condition would not keep PostgreSQL from calling it for a retry."""
+        return f"CASE WHEN {when} THEN (SELECT o.delivery_ids FROM {self.sql} AS o) END"  # noqa: S608
+
 
 def household_message_call(
     *,

@@ -84,8 +84,6 @@ def order_list(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = content_disposition_header(True, f"{name}.xlsx")
         return response
     page = Paginator(orders, ORDERS_PAGE_SIZE).get_page(request.GET.get("page"))
-    kept = request.GET.copy()
-    kept.pop("page", None)
     return TemplateResponse(
         request,
         "supervision/orders.html",
@@ -97,7 +95,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
             "statuses": WorkOrder.Status.choices,
             "chosen": request.GET,
             "now": timezone.now(),
-            "query": kept.urlencode(),
+            "query": request.GET.urlencode(),
         },
     )
 

@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outbox.services import HouseholdNotice, household_messages_written
+from outbox.services import HouseholdMessageCall, HouseholdNotice, household_messages_written
 from points.exceptions import LedgerError
 from points.models import Account, LedgerTransaction
 from registry.models import Area, Household, User
@@ -107,15 +107,13 @@ _SQL_RECORD = (
 )
 
 
-def _sql_record_and_notice(notice_sql: str) -> str:
+def _sql_record_and_notice(call: HouseholdMessageCall) -> str:
     """The ledger's call and, only when it recorded a new transaction, the household's message
-    in the same statement (one round trip; the outbox's parameters come first). CASE runs the
-    outbox's call only then, as the counter's confirmation does."""
+    in the same statement (one round trip; the outbox's parameters come first)."""
     return (
         "SELECT r.transaction_id, r.is_new, r.refusal, r.refusal_balance, "  # noqa: S608 - our own SQL
-        "CASE WHEN r.is_new AND r.refusal IS NULL THEN (SELECT o.delivery_ids FROM "
-        + notice_sql
-        + " AS o) END FROM "
+        + call.column(when="r.is_new AND r.refusal IS NULL")
+        + " FROM "
         + _SQL_RECORD_CALL
         + " AS r"
     )
@@ -198,7 +196,7 @@ def _post(
     sql, params = (
         (_SQL_RECORD, params)
         if call is None
-        else (_sql_record_and_notice(call.sql), call.params + params)
+        else (_sql_record_and_notice(call), call.params + params)
     )
     # The caller's open transaction as it is (no savepoint, as the module's docstring says), or a
     # new one when there is none.

@@ -25,7 +25,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outbox.services import household_messages_written
+from outbox.services import HouseholdMessageCall, household_messages_written
 from points.exceptions import LedgerError
 from points.models import Account, Posting
 from points.services.keys import key_is_valid, request_fingerprint
@@ -344,18 +344,13 @@ _SQL_CONFIRM = (
 )
 
 
-def _sql_confirm_and_notice(notice_sql: str) -> str:
+def _sql_confirm_and_notice(notice: HouseholdMessageCall) -> str:
     """The confirmation and, only when it is new, the household's receipt text in the same
     statement (one round trip): the outbox's call runs after the confirmation's row exists and
-    reads its points (``c.points``); its parameters come first. CASE runs it only then (a lateral join's condition would not
-    keep PostgreSQL from calling it for a retry)."""
+    reads its points (``c.points``); its parameters come first."""
     return (
         "SELECT c.redemption_id, c.is_new, c.transaction_id, c.points, c.balance_after, "  # noqa: S608 - our own SQL
-        "c.alert_items, CASE WHEN c.is_new THEN (SELECT o.delivery_ids FROM "
-        + notice_sql
-        + " AS o) END FROM "
-        + _SQL_CONFIRM_CALL
-        + " AS c"
+        "c.alert_items, " + notice.column(when="c.is_new") + " FROM " + _SQL_CONFIRM_CALL + " AS c"
     )
 
 
@@ -443,7 +438,7 @@ def _confirm(
     notice = redemption_notice_call(
         store=store, household=household, receipt_number=params[15], points_sql="c.points"
     )
-    sql = _SQL_CONFIRM if notice is None else _sql_confirm_and_notice(notice.sql)
+    sql = _SQL_CONFIRM if notice is None else _sql_confirm_and_notice(notice)
     try:
         with transaction.atomic():
             with prepared_cursor() as cursor:

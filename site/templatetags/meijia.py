@@ -14,3 +14,11 @@ register.filter("mask_phone", mask_phone)
 register.filter("mask_id_number", mask_id_number)
 register.filter("mask_name", mask_name)
 register.filter("yuan", yuan)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number: int) -> str:
+    """This page's URL with its query kept (the list's filters) and ``page`` set to ``number``."""
+    params = context["request"].GET.copy()
+    params["page"] = number
+    return "?" + params.urlencode()
